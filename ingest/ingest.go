@@ -316,7 +316,10 @@ func (im *importer) noteRate(currency, date string) {
 func (im *importer) bad(file string, line int, column, value, reason string) {
 	im.errCount++
 	if len(im.errs) < im.opt.MaxErrors {
-		im.errs = append(im.errs, kamp.RowError{File: file, Line: line, Column: column, Value: strings.Clone(value), Reason: reason})
+		// Values are kept as text every database accepts: NUL and invalid
+		// UTF-8 bytes are written as escapes.
+		v := strings.ToValidUTF8(strings.ReplaceAll(value, "\x00", `\x00`), "\uFFFD")
+		im.errs = append(im.errs, kamp.RowError{File: file, Line: line, Column: column, Value: strings.Clone(v), Reason: reason})
 	}
 }
 

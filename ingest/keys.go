@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"hash/maphash"
+	"strings"
 )
 
 // keyIndex finds duplicate keys in a stream of rows with memory that grows by
@@ -19,7 +20,8 @@ type keyIndex struct {
 type suspect struct {
 	line, first int
 	key         string
-	// load loads the held row when the suspicion proves false.
+	// load loads the held row when the suspicion proves false; nil for a
+	// bad row.
 	load func() error
 }
 
@@ -32,7 +34,7 @@ func newKeyIndex() *keyIndex {
 func (k *keyIndex) add(key string, line int, load func() error) bool {
 	h := maphash.String(k.seed, key)
 	if f, ok := k.first[h]; ok {
-		k.suspects = append(k.suspects, suspect{line: line, first: int(f), key: key, load: load})
+		k.suspects = append(k.suspects, suspect{line: line, first: int(f), key: strings.Clone(key), load: load})
 		return false
 	}
 	k.first[h] = int32(line)
@@ -60,6 +62,9 @@ func (k *keyIndex) settle(keys map[int]string, dup func(s suspect) error) error 
 				s.first = line
 			} else {
 				cleared[s.key] = s.line
+				if s.load == nil {
+					continue
+				}
 				if err := s.load(); err != nil {
 					return err
 				}

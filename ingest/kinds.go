@@ -22,14 +22,14 @@ type processor interface {
 	keyColumn() string
 }
 
-func (im *importer) processor(f *inputFile, custom []string) processor {
+func (im *importer) processor(f *inputFile, meta *kamp.ImportFile, custom []string) processor {
 	switch f.kind {
 	case KindEntities:
 		p := &entitiesProc{im: im, seen: map[string]int{}}
 		p.buf.put, p.buf.pipe = p.put, im.pipe
 		return p
 	case KindOwnership:
-		return &ownershipProc{im: im, pairs: map[uint64]*pair{}, running: map[int32]kamp.Share{}}
+		return &ownershipProc{im: im, meta: meta}
 	case KindMetrics:
 		p := &metricsProc{keyed: newKeyed(im), custom: custom}
 		p.buf.put, p.buf.pipe = p.put, im.pipe
@@ -93,6 +93,23 @@ type keyed struct {
 func newKeyed(im *importer) keyed { return keyed{im: im, idx: newKeyIndex()} }
 
 func (k *keyed) keys() *keyIndex { return k.idx }
+
+// register records the row's key, bad rows included (so that a duplicate of
+// a bad row is reported too), and reports whether a good row may load now:
+// a row whose key's hash was seen before waits for the file's end, and load
+// loads it if it proves not to be a duplicate.
+func (k *keyed) register(p processor, r *row, load func() error) bool {
+	if r.get(p.keyColumn()) == "" {
+		return r.ok
+	}
+	if !r.ok {
+		load = nil
+	}
+	if !k.idx.add(p.key(r), r.line, load) {
+		return false
+	}
+	return r.ok
+}
 
 // --- entities.csv ---
 
@@ -161,6 +178,8 @@ func (p *entitiesProc) row(r *row) error {
 	if e.ID != "" {
 		if first, dup := p.seen[e.ID]; dup {
 			r.bad("id", e.ID, fmt.Sprintf("duplicate id: the same as line %d", first))
+		} else {
+			p.seen[strings.Clone(e.ID)] = r.line
 		}
 	}
 	if e.USCC != "" {
@@ -177,7 +196,6 @@ func (p *entitiesProc) row(r *row) error {
 		return nil
 	}
 	e.ID, e.Name = strings.Clone(e.ID), strings.Clone(e.Name)
-	p.seen[e.ID] = r.line
 	p.im.addEntity(e.ID, entity{client: e.IsClient})
 	if e.USCC != "" {
 		e.USCC = strings.Clone(e.USCC)
@@ -206,17 +224,30 @@ type pair struct {
 	asOf      string
 }
 
+// ownRow is a good ownership row, kept until the file's end: the 100.01%
+// rule can only be applied once every stored pair the file restates is known.
+type ownRow struct {
+	key       uint64
+	share     kamp.Share
+	agreement bool
+	line      int
+	asOf      string
+	value     string // share_pct as written
+}
+
 type ownershipProc struct {
-	im      *importer
-	pairs   map[uint64]*pair
-	running map[int32]kamp.Share
-	done    bool
+	im   *importer
+	meta *kamp.ImportFile
+	file string
+	rows []ownRow
+	done bool
 }
 
 func (p *ownershipProc) key(r *row) string { return r.get("holder_id") + "/" + r.get("entity_id") }
 func (p *ownershipProc) keyColumn() string { return "entity_id" }
 
 func (p *ownershipProc) row(r *row) error {
+	p.file = r.file
 	holder, hi := r.ref("holder_id", true)
 	held, ei := r.ref("entity_id", true)
 	agreement := false
@@ -245,48 +276,62 @@ func (p *ownershipProc) row(r *row) error {
 	if !r.ok {
 		return nil
 	}
-	key := pairKey(hi, ei)
-	agg := p.pairs[key]
-	sum, seen := p.running[ei]
-	if !seen {
-		sum = p.im.storedSum[ei]
-	}
-	delta := share
-	if agg == nil {
-		// This file's rows replace a stored holding of the same pair.
-		delta -= p.im.storedShare[key]
-	}
-	if sum+delta > maxShareSum {
-		r.bad("share_pct", r.get("share_pct"), fmt.Sprintf("the shares held in %s would add up to %s%%, more than 100.01", held, kamp.Share(sum+delta)))
-		return nil
-	}
-	p.running[ei] = sum + delta
-	if agg == nil {
-		agg = &pair{}
-		p.pairs[key] = agg
-	}
-	agg.share += share
-	agg.agreement = agg.agreement || agreement
-	if asOf > agg.asOf {
-		agg.asOf = strings.Clone(asOf)
-	}
+	p.rows = append(p.rows, ownRow{key: pairKey(hi, ei), share: share, agreement: agreement, line: r.line,
+		asOf: strings.Clone(asOf), value: strings.Clone(r.get("share_pct"))})
 	return nil
 }
 
-// end loads the merged holdings, in (holder, entity) order.
+// end applies the 100.01% rule and loads the merged holdings, in (holder,
+// entity) order. The shares of a held entity are its stored holdings, less
+// those of the pairs this file restates (the file's rows replace them), plus
+// the file's rows in file order; the row that takes the sum past 100.01 is
+// reported and left out.
 func (p *ownershipProc) end() (int64, error) {
 	if p.done {
 		return 0, nil
 	}
 	p.done = true
-	keys := make([]uint64, 0, len(p.pairs))
-	for k := range p.pairs {
+	base := map[int32]kamp.Share{}
+	restated := map[uint64]bool{}
+	for _, o := range p.rows {
+		held := int32(uint32(o.key))
+		if _, ok := base[held]; !ok {
+			base[held] = p.im.storedSum[held]
+		}
+		if !restated[o.key] {
+			restated[o.key] = true
+			base[held] -= p.im.storedShare[o.key]
+		}
+	}
+	pairs := map[uint64]*pair{}
+	for _, o := range p.rows {
+		held := int32(uint32(o.key))
+		if sum := base[held] + o.share; sum > maxShareSum {
+			p.im.bad(p.file, o.line, "share_pct", o.value, fmt.Sprintf("the shares held in %s would add up to %s%%, more than 100.01", p.im.ids[held], sum))
+			p.meta.Rejected++
+			continue
+		}
+		base[held] += o.share
+		agg := pairs[o.key]
+		if agg == nil {
+			agg = &pair{}
+			pairs[o.key] = agg
+		}
+		agg.share += o.share
+		agg.agreement = agg.agreement || o.agreement
+		if o.asOf > agg.asOf {
+			agg.asOf = o.asOf
+		}
+	}
+	p.rows = nil
+	keys := make([]uint64, 0, len(pairs))
+	for k := range pairs {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	buf := buffer[kamp.Holding]{pipe: p.im.pipe, put: func(hs []kamp.Holding) error { return p.im.load.Holdings(p.im.ctx, hs) }}
 	for _, k := range keys {
-		a := p.pairs[k]
+		a := pairs[k]
 		h := kamp.Holding{HolderID: p.im.ids[int32(k>>32)], EntityID: p.im.ids[int32(uint32(k))], Share: a.share, Agreement: a.agreement, AsOf: a.asOf}
 		if err := buf.add(h); err != nil {
 			return 0, err
@@ -347,10 +392,7 @@ func (p *metricsProc) row(r *row) error {
 			m.Custom[c] = kamp.Amount(n)
 		}
 	}
-	if !r.ok {
-		return nil
-	}
-	if !p.im.info[ci].client {
+	if r.ok && !p.im.info[ci].client {
 		if p.nonClient == 0 {
 			p.firstNC = r.line
 		}
@@ -358,8 +400,7 @@ func (p *metricsProc) row(r *row) error {
 		return nil
 	}
 	m.ClientID, m.Period = strings.Clone(m.ClientID), strings.Clone(m.Period)
-	key := m.ClientID + "\x00" + m.Period + "\x00" + m.Currency
-	if !p.idx.add(key, r.line, func() error { return p.buf.add(m) }) {
+	if !p.register(p, r, func() error { return p.buf.add(m) }) {
 		return nil
 	}
 	return p.buf.add(m)
@@ -387,11 +428,8 @@ func (p *exposuresProc) row(r *row) error {
 		a := r.amount("amount", false)
 		x.Amount = a.Amount
 	}
-	if !r.ok {
-		return nil
-	}
 	x.FacilityID, x.ClientID, x.Product, x.AsOf = strings.Clone(x.FacilityID), strings.Clone(x.ClientID), strings.Clone(x.Product), strings.Clone(x.AsOf)
-	if !p.idx.add(x.FacilityID, r.line, func() error { return p.buf.add(x) }) {
+	if !p.register(p, r, func() error { return p.buf.add(x) }) {
 		return nil
 	}
 	return p.buf.add(x)
@@ -434,13 +472,10 @@ func (p *paymentsProc) row(r *row) error {
 			x.Amount = a.Amount
 		}
 	}
-	if !r.ok {
-		return nil
-	}
 	x.TxnID, x.Date = strings.Clone(x.TxnID), strings.Clone(x.Date)
 	x.PayerID, x.PayeeID = strings.Clone(x.PayerID), strings.Clone(x.PayeeID)
 	x.PayerName, x.PayeeName = strings.Clone(x.PayerName), strings.Clone(x.PayeeName)
-	if !p.idx.add(x.TxnID, r.line, func() error { return p.buf.add(x) }) {
+	if !p.register(p, r, func() error { return p.buf.add(x) }) {
 		return nil
 	}
 	return p.buf.add(x)
@@ -474,13 +509,13 @@ func (p *fxProc) row(r *row) error {
 			x.Rate = kamp.Rate(n)
 		}
 	}
-	if !r.ok {
-		return nil
-	}
 	x.Date = strings.Clone(x.Date)
-	if !p.idx.add(x.Date+"/"+x.Currency, r.line, func() error { return p.buf.add(x) }) {
+	load := func() error {
+		p.im.noteRate(x.Currency, x.Date)
+		return p.buf.add(x)
+	}
+	if !p.register(p, r, load) {
 		return nil
 	}
-	p.im.noteRate(x.Currency, x.Date)
-	return p.buf.add(x)
+	return load()
 }

@@ -250,8 +250,8 @@ func (db *DB) ExposuresOf(ctx context.Context, id string) ([]kamp.Exposure, erro
 // Stats are the headline counts of the dashboard.
 type Stats struct {
 	Entities, Clients, Holdings, Metrics, Exposures, Payments, FXRates int64
-	LatestPeriod                                                      string
-	LastImport                                                        time.Time
+	LatestPeriod                                                       string
+	LastImport                                                         time.Time
 }
 
 // Stats counts what the database holds.

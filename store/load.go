@@ -92,6 +92,7 @@ func contains(list []string, s string) bool {
 type Load struct {
 	db *DB
 	// SQLite
+	sconn *sql.Conn
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	// PostgreSQL
@@ -120,11 +121,22 @@ func (db *DB) BeginLoad(ctx context.Context) (*Load, error) {
 		l.conn, l.pgtx, l.staged = conn, tx, map[string]bool{}
 		return l, nil
 	}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return nil, db.mapErr(err)
 	}
-	l.tx, l.stmts = tx, map[string]*sql.Stmt{}
+	// A large page cache keeps the B-trees of a big load in memory instead
+	// of spilling dirty pages to the WAL; the default is restored at the end.
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
+		conn.Close()
+		return nil, db.mapErr(err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, db.mapErr(err)
+	}
+	l.sconn, l.tx, l.stmts = conn, tx, map[string]*sql.Stmt{}
 	return l, nil
 }
 
@@ -288,6 +300,7 @@ func (l *Load) Commit(ctx context.Context, b kamp.ImportBatch, errs []kamp.RowEr
 			st.Close()
 		}
 		err = l.tx.Commit()
+		l.releaseSQLite()
 	}
 	if err != nil {
 		return kamp.WrapError(kamp.EINTERNAL, err, "cannot commit the import")
@@ -308,4 +321,15 @@ func (l *Load) Rollback(ctx context.Context) {
 		st.Close()
 	}
 	_ = l.tx.Rollback()
+	l.releaseSQLite()
+}
+
+// releaseSQLite gives the load's connection back with the usual cache size.
+func (l *Load) releaseSQLite() {
+	if l.sconn == nil {
+		return
+	}
+	_, _ = l.sconn.ExecContext(context.Background(), `PRAGMA cache_size = -65536`)
+	l.sconn.Close()
+	l.sconn = nil
 }

@@ -1,0 +1,268 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Languages the interface speaks. LangZH is the default.
+const (
+	LangZH = "zh-CN"
+	LangEN = "en"
+)
+
+// Languages lists the supported languages in the order the switch shows
+// them.
+var Languages = []string{LangZH, LangEN}
+
+// NormalizeLang returns the supported language that tag names ("en",
+// "en-US", "zh", "zh-cn", …), or LangZH.
+func NormalizeLang(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if tag == "en" || strings.HasPrefix(tag, "en-") {
+		return LangEN
+	}
+	return LangZH
+}
+
+// message is one entry of the catalogue: its Chinese and English text, as
+// fmt format strings when the message takes arguments.
+type message struct{ zh, en string }
+
+// catalogue holds every string the interface shows. Keys are dotted by
+// area; a feature adds its keys here, both languages at once.
+var catalogue = map[string]message{
+	"app.name":          {"kamp 战略客户管理", "kamp key account management"},
+	"app.skip":          {"跳到主要内容", "Skip to main content"},
+	"nav.label":         {"主导航", "Main navigation"},
+	"nav.dashboard":     {"工作台", "Dashboard"},
+	"nav.entities":      {"客户", "Entities"},
+	"nav.groups":        {"集团", "Groups"},
+	"nav.screening":     {"战略客户", "Screening"},
+	"nav.chain":         {"产业链", "Chain"},
+	"nav.organisation":  {"机构与团队", "Organisation"},
+	"nav.imports":       {"数据导入", "Imports"},
+	"nav.audit":         {"审计", "Audit"},
+	"nav.settings":      {"设置", "Settings"},
+	"lang.label":        {"语言", "Language"},
+	"lang.zh-CN":        {"中文", "中文"},
+	"lang.en":           {"English", "English"},
+	"lang.switch":       {"切换", "Switch"},
+	"user.signed_in_as": {"当前用户", "Signed in as"},
+	"role.admin":        {"系统管理员", "Administrator"},
+	"role.analyst":      {"战略客户分析员", "Analyst"},
+	"role.lead_rm":      {"主办客户经理", "Lead account manager"},
+	"role.branch_rm":    {"分行客户经理", "Branch RM"},
+	"role.product":      {"产品经理", "Product specialist"},
+	"role.support":      {"中后台", "Middle/back office"},
+	"role.risk":         {"风险经理", "Risk officer"},
+	"role.auditor":      {"审计员", "Auditor"},
+
+	"login.title":     {"登录", "Sign in"},
+	"login.login":     {"登录名", "Login"},
+	"login.password":  {"密码", "Password"},
+	"login.submit":    {"登录", "Sign in"},
+	"login.failed":    {"登录名或密码不正确，请重新输入。", "The login or password is not right. Please try again."},
+	"login.missing":   {"请输入登录名和密码。", "Enter your login and password."},
+	"login.intro":     {"请使用行内账号登录。", "Sign in with your bank account."},
+	"logout.submit":   {"退出", "Sign out"},
+	"csrf.failed":     {"表单已过期，请刷新页面后重试。", "The form has expired. Reload the page and try again."},
+	"error.title":     {"出错了", "Something went wrong"},
+	"error.internal":  {"系统内部错误，请稍后重试。如问题持续，请联系管理员并提供请求编号。", "An internal error occurred. Try again later; if it persists, contact the administrator with the request id."},
+	"error.notfound":  {"您要找的页面或记录不存在，或您无权查看。", "The page or record does not exist, or you may not see it."},
+	"error.forbidden": {"您的角色无权执行此操作。", "Your role may not do this."},
+	"error.invalid":   {"请求有误，请检查输入或链接后重试。", "The request is not valid. Check what you entered or the link, and try again."},
+	"error.request":   {"请求编号", "Request id"},
+	"error.back":      {"返回工作台", "Back to the dashboard"},
+	"error.404":       {"页面不存在", "Page not found"},
+	"error.403":       {"无权访问", "Not allowed"},
+	"error.400":       {"请求有误", "Bad request"},
+	"error.409":       {"操作冲突", "Conflict"},
+	"error.413":       {"文件过大", "Upload too large"},
+	"error.500":       {"系统错误", "Internal error"},
+
+	"dash.title":          {"工作台", "Dashboard"},
+	"dash.empty.title":    {"暂无数据", "No data yet"},
+	"dash.empty.body":     {"暂无数据——请导入 entities.csv，或使用演示银行启动（kamp serve --demo）。", "No data yet — import entities.csv or start with the demo bank (kamp serve --demo)."},
+	"dash.empty.action":   {"去导入数据", "Import data"},
+	"dash.entities":       {"主体", "Entities"},
+	"dash.clients":        {"客户", "Clients"},
+	"dash.holdings":       {"持股关系", "Holdings"},
+	"dash.metrics":        {"指标记录", "Metric rows"},
+	"dash.exposures":      {"风险暴露", "Exposures"},
+	"dash.payments":       {"交易流水", "Payments"},
+	"dash.fx":             {"汇率", "FX rates"},
+	"dash.latest_period":  {"最新期间", "Latest period"},
+	"dash.last_import":    {"最近导入", "Last import"},
+	"dash.none":           {"无", "none"},
+	"dash.figures":        {"数据概览", "Headline figures"},
+	"entities.title":      {"客户", "Entities"},
+	"entities.search":     {"搜索", "Search"},
+	"entities.q":          {"名称、统一社会信用代码、LEI 或编号", "Name, USCC, LEI or id"},
+	"entities.kind":       {"类型", "Kind"},
+	"entities.client":     {"是否客户", "Client"},
+	"entities.branch":     {"经营机构", "Branch"},
+	"entities.country":    {"国家/地区", "Country"},
+	"entities.any":        {"全部", "Any"},
+	"entities.yes":        {"是", "Yes"},
+	"entities.no":         {"否", "No"},
+	"entities.filter":     {"筛选", "Filter"},
+	"entities.reset":      {"清除", "Reset"},
+	"entities.total":      {"共 %s 条", "%s in total"},
+	"entities.empty":      {"没有符合条件的主体。请修改筛选条件，或导入 entities.csv。", "No entity matches. Change the filters, or import entities.csv."},
+	"entities.export":     {"导出", "Export"},
+	"entities.export_csv": {"导出 CSV", "Export CSV"},
+	"entities.export_xls": {"导出 Excel", "Export Excel"},
+	"entities.page":       {"第 %d / %d 页", "Page %d of %d"},
+	"entities.prev":       {"上一页", "Previous"},
+	"entities.next":       {"下一页", "Next"},
+	"entities.sort_asc":   {"升序", "ascending"},
+	"entities.sort_desc":  {"降序", "descending"},
+	"kind.company":        {"企业", "Company"},
+	"kind.person":         {"个人", "Person"},
+	"kind.state":          {"国资机构", "State body"},
+	"col.id":              {"编号", "Id"},
+	"col.name":            {"名称", "Name"},
+	"col.kind":            {"类型", "Kind"},
+	"col.uscc":            {"统一社会信用代码", "USCC"},
+	"col.lei":             {"LEI", "LEI"},
+	"col.country":         {"国家/地区", "Country"},
+	"col.industry":        {"行业", "Industry"},
+	"col.branch":          {"经营机构", "Branch"},
+	"col.is_client":       {"客户", "Client"},
+
+	"entity.facts":           {"基本信息", "Facts"},
+	"entity.holders":         {"股东（谁持有它）", "Holders (who holds it)"},
+	"entity.holdings":        {"对外持股（它持有谁）", "Holdings (what it holds)"},
+	"entity.metrics":         {"指标（按期间）", "Metrics by period"},
+	"entity.exposures":       {"风险暴露", "Exposures"},
+	"entity.holder":          {"股东", "Holder"},
+	"entity.held":            {"被持股主体", "Entity held"},
+	"entity.share":           {"持股比例", "Share"},
+	"entity.control":         {"控制方式", "Control"},
+	"entity.agreement":       {"协议控制", "by agreement"},
+	"entity.as_of":           {"截至日期", "As of"},
+	"entity.none_holders":    {"没有已知股东。导入 ownership.csv 后显示。", "No known holder. Import ownership.csv to show them."},
+	"entity.none_holdings":   {"没有已知对外持股。", "It holds no known entity."},
+	"entity.none_metrics":    {"没有指标数据。导入 metrics.csv 后显示。", "No metrics. Import metrics.csv to show them."},
+	"entity.none_exposures":  {"没有风险暴露。导入 exposures.csv 后显示。", "No exposures. Import exposures.csv to show them."},
+	"entity.period":          {"期间", "Period"},
+	"entity.currency":        {"币种", "Currency"},
+	"entity.deposits_avg":    {"日均存款", "Avg deposits"},
+	"entity.loans_avg":       {"日均贷款", "Avg loans"},
+	"entity.revenue":         {"综合收益", "Revenue"},
+	"entity.fee_income":      {"中间业务收入", "Fee income"},
+	"entity.facility":        {"额度编号", "Facility"},
+	"entity.product":         {"产品", "Product"},
+	"entity.amount":          {"金额", "Amount"},
+	"entity.total_exposure":  {"风险暴露合计（%s）", "Total exposure (%s)"},
+	"entity.latest_deposits": {"日均存款（%s）", "Avg deposits (%s)"},
+	"entity.latest_revenue":  {"综合收益（%s）", "Revenue (%s)"},
+	"entity.holders_count":   {"股东数", "Holders"},
+	"entity.holdings_count":  {"对外持股数", "Holdings"},
+	"entity.units":           {"金额单位", "Amount units"},
+	"entity.unit_auto":       {"万元/亿元", "10k / 100M"},
+	"entity.unit_yuan":       {"元", "full CNY"},
+	"entity.client_yes":      {"客户", "Client"},
+	"entity.client_no":       {"非客户", "Not a client"},
+
+	"unit.yuan": {"元", "CNY"},
+	"unit.wan":  {"万元", "×10k CNY"},
+	"unit.yi":   {"亿元", "×100M CNY"},
+	// Units of currencies other than CNY: %s is the ISO code.
+	"unit.yuan.other": {"%s", "%s"},
+	"unit.wan.other":  {"万 %s", "×10k %s"},
+	"unit.yi.other":   {"亿 %s", "×100M %s"},
+
+	"imports.title":          {"数据导入", "Imports"},
+	"imports.upload":         {"上传文件", "Upload files"},
+	"imports.files":          {"文件（可多选：.csv、.csv.gz、.xlsx）", "Files (several allowed: .csv, .csv.gz, .xlsx)"},
+	"imports.quarantine":     {"隔离错误行：导入正确的行，错误行单独报告", "Quarantine bad rows: load the good rows and report the bad ones"},
+	"imports.submit":         {"开始导入", "Start import"},
+	"imports.history":        {"导入历史", "Import history"},
+	"imports.empty":          {"还没有导入记录。上传 entities.csv 开始。", "No import yet. Upload entities.csv to begin."},
+	"imports.started":        {"开始时间", "Started"},
+	"imports.finished":       {"完成时间", "Finished"},
+	"imports.status":         {"状态", "Status"},
+	"imports.by":             {"操作人", "By"},
+	"imports.file_count":     {"文件数", "Files"},
+	"imports.batch":          {"导入批次", "Import batch"},
+	"imports.no_files":       {"请选择至少一个文件。", "Choose at least one file."},
+	"imports.bad_name":       {"文件名“%s”无效：只接受 .csv、.csv.gz 或 .xlsx 文件，且文件名不能包含路径。", "The file name “%s” is not valid: only .csv, .csv.gz or .xlsx files, with no folder in the name."},
+	"imports.duplicate_name": {"文件“%s”选择了两次。", "The file “%s” was chosen twice."},
+	"imports.too_large":      {"上传的文件太大（上限 %s）。", "The upload is too large (the limit is %s)."},
+	"imports.too_many":       {"一次最多上传 %d 个文件。", "Upload at most %d files at once."},
+	"status.running":         {"进行中", "Running"},
+	"status.loaded":          {"已导入", "Loaded"},
+	"status.partial":         {"部分导入", "Partly loaded"},
+	"status.rejected":        {"已拒绝", "Rejected"},
+	"status.failed":          {"失败", "Failed"},
+	"import.files":           {"文件", "Files"},
+	"import.name":            {"文件名", "File"},
+	"import.kind":            {"类型", "Kind"},
+	"import.rows":            {"读取行数", "Rows read"},
+	"import.loaded":          {"已导入", "Loaded"},
+	"import.rejected":        {"错误行", "Bad rows"},
+	"import.skipped":         {"已跳过（与已导入文件相同）", "Skipped (same as a file already loaded)"},
+	"import.errors":          {"错误报告", "Error report"},
+	"import.error_count":     {"共 %s 个问题", "%s problems"},
+	"import.no_errors":       {"没有发现错误。", "No problem found."},
+	"import.download":        {"下载错误报告（CSV）", "Download the error report (CSV)"},
+	"import.err_file":        {"文件", "File"},
+	"import.err_line":        {"行", "Line"},
+	"import.err_column":      {"列", "Column"},
+	"import.err_value":       {"值", "Value"},
+	"import.err_reason":      {"原因", "Reason"},
+	"import.progress":        {"导入进度", "Progress"},
+	"import.progress_rows":   {"%s：已读取 %s 行", "%s: %s rows read"},
+	"import.progress_bytes":  {"%s / %s", "%s of %s"},
+	"import.waiting":         {"正在准备……", "Getting ready…"},
+	"import.running_note":    {"导入在后台进行，您可以离开此页面，稍后再回来查看。", "The import runs in the background: you can leave this page and come back later."},
+	"import.kind.entities":   {"主体", "entities"},
+	"import.kind.ownership":  {"持股", "ownership"},
+	"import.kind.metrics":    {"指标", "metrics"},
+	"import.kind.exposures":  {"风险暴露", "exposures"},
+	"import.kind.payments":   {"交易流水", "payments"},
+	"import.kind.fx":         {"汇率", "fx"},
+	"import.quarantine_on":   {"隔离错误行", "bad rows quarantined"},
+}
+
+// T returns the message key in lang, formatted with args. A missing key
+// returns the key itself, so a gap shows up on the page and in tests rather
+// than as an empty string.
+func T(lang, key string, args ...any) string {
+	m, ok := catalogue[key]
+	if !ok {
+		return key
+	}
+	s := m.zh
+	if lang == LangEN {
+		s = m.en
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// HasMessage reports whether the catalogue has key.
+func HasMessage(key string) bool {
+	_, ok := catalogue[key]
+	return ok
+}
+
+// UnitLabel returns how unit u of currency reads in lang: "万元", "亿元",
+// "元" for CNY; "万 USD", "×10k USD", "USD" for others.
+func UnitLabel(lang string, u Unit, currency string) string {
+	key := "unit.yuan"
+	switch u {
+	case UnitWan, UnitAuto:
+		key = "unit.wan"
+	case UnitYi:
+		key = "unit.yi"
+	}
+	if currency == "" || currency == "CNY" {
+		return T(lang, key)
+	}
+	return T(lang, key+".other", currency)
+}
