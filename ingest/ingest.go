@@ -134,6 +134,9 @@ func Run(ctx context.Context, db *store.DB, paths []string, opt Options) (Result
 			err = im.pipe.wait()
 			im.pipe = newPipeline()
 		}
+		if err == nil {
+			err = im.load.Flush(ctx)
+		}
 		if err != nil {
 			im.pipe.wait()
 			im.load.Rollback(ctx)

@@ -29,17 +29,47 @@ type row struct {
 	file string
 	line int
 	rec  []string
-	col  map[string]int // column name -> field index
+	col  []column // the header's columns, lower-cased
 	ok   bool
+}
+
+// column is a header name and its field index.
+type column struct {
+	name string
+	i    int
+}
+
+// columnsOf indexes a header by lower-cased name. A file has a dozen columns
+// or so: a slice searched in order beats a map on the hot path.
+func columnsOf(header []string) []column {
+	cols := make([]column, len(header))
+	for i, h := range header {
+		cols[i] = column{strings.ToLower(h), i}
+	}
+	return cols
 }
 
 // get returns the named field, or "" when the column is absent.
 func (r *row) get(name string) string {
-	i, ok := r.col[name]
-	if !ok || i >= len(r.rec) {
-		return ""
+	for _, c := range r.col {
+		if c.name == name {
+			if c.i < len(r.rec) {
+				return r.rec[c.i]
+			}
+			return ""
+		}
 	}
-	return r.rec[i]
+	return ""
+}
+
+// has reports whether the header has the named column.
+func (r *row) has(name string) bool {
+	for _, c := range r.col {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // hasNUL reports (as bad) every field holding a NUL character.
@@ -178,15 +208,12 @@ func (im *importer) file(f *inputFile, meta *kamp.ImportFile) error {
 		return nil
 	}
 	defer tr.Close()
-	col := map[string]int{}
-	for i, h := range tr.Header() {
-		col[strings.ToLower(h)] = i
-	}
+	r := row{im: im, file: f.name, col: columnsOf(tr.Header())}
 	known := map[string]bool{}
 	missing := false
 	for _, c := range columns[f.kind] {
 		known[c.name] = true
-		if _, ok := col[c.name]; !ok && c.required {
+		if !r.has(c.name) && c.required {
 			im.bad(f.name, 1, c.name, "", "missing required column "+strconv.Quote(c.name))
 			missing = true
 		}
@@ -208,7 +235,6 @@ func (im *importer) file(f *inputFile, meta *kamp.ImportFile) error {
 		im.warnings = append(im.warnings, fmt.Sprintf("%s: column %q is not part of the %s format and was ignored", f.name, h, f.kind))
 	}
 	p := im.processor(f, meta, custom)
-	r := row{im: im, file: f.name, col: col}
 	var n int64
 	for tr.Next() {
 		n++
@@ -268,11 +294,7 @@ func (im *importer) settle(f *inputFile, p processor, k *keyIndex, meta *kamp.Im
 		return loaded, fmt.Errorf("reading %s again: %w", f.name, err)
 	}
 	defer tr.Close()
-	col := map[string]int{}
-	for i, h := range tr.Header() {
-		col[strings.ToLower(h)] = i
-	}
-	r := row{im: im, file: f.name, col: col}
+	r := row{im: im, file: f.name, col: columnsOf(tr.Header())}
 	for tr.Next() {
 		if _, ok := want[tr.Line()]; ok {
 			r.rec = tr.Record()

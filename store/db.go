@@ -54,6 +54,8 @@ type DB struct {
 
 	rebindMu    sync.Mutex
 	rebindCache map[string]string
+
+	search searchIndex
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL server rather than a

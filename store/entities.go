@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,9 @@ func (db *DB) FindEntities(ctx context.Context, f EntityFilter) ([]kamp.Entity, 
 	}
 	if f.Offset < 0 {
 		return nil, 0, kamp.Errorf(kamp.EINVALID, "offset must not be negative")
+	}
+	if strings.TrimSpace(f.Q) != "" || f.Kind != "" || f.IsClient != nil || f.Branch != "" || f.Country != "" {
+		return db.findIndexed(ctx, f)
 	}
 	var where []string
 	var args []any
@@ -127,6 +131,80 @@ func (db *DB) FindEntities(ctx context.Context, f EntityFilter) ([]kamp.Entity, 
 		out = append(out, e)
 	}
 	return out, total, db.mapErr(rows.Err())
+}
+
+// findIndexed answers a search from the in-memory entity index, then reads
+// the page's rows.
+func (db *DB) findIndexed(ctx context.Context, f EntityFilter) ([]kamp.Entity, int, error) {
+	switch f.Sort {
+	case "", "id", "-id", "name", "-name":
+	default:
+		return nil, 0, kamp.Errorf(kamp.EINVALID, "cannot sort by %q: use id, -id, name or -name", f.Sort)
+	}
+	if f.After != "" && f.Sort != "" && f.Sort != "id" {
+		return nil, 0, kamp.Errorf(kamp.EINVALID, "a cursor works only with the default order by id")
+	}
+	idx, err := db.entityIndex(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows := idx.match(f)
+	total := len(rows)
+	if f.After != "" {
+		n, _ := slices.BinarySearchFunc(rows, f.After, func(r int32, after string) int {
+			return strings.Compare(idx.ids[r], after)
+		})
+		for n < len(rows) && idx.ids[rows[n]] <= f.After {
+			n++
+		}
+		rows = rows[n:]
+	}
+	if f.Offset >= len(rows) {
+		return nil, total, nil
+	}
+	rows = rows[f.Offset:min(len(rows), f.Offset+f.Limit)]
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = idx.ids[r]
+	}
+	es, err := db.entitiesByID(ctx, ids)
+	return es, total, err
+}
+
+// entitiesByID reads the entities with the given ids, in that order; ids that
+// no longer exist are left out.
+func (db *DB) entitiesByID(ctx context.Context, ids []string) ([]kamp.Entity, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := `SELECT ` + entityCols + ` FROM entities WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[string]kamp.Entity, len(ids))
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			return nil, db.mapErr(err)
+		}
+		byID[e.ID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.mapErr(err)
+	}
+	out := make([]kamp.Entity, 0, len(ids))
+	for _, id := range ids {
+		if e, ok := byID[id]; ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // Entity returns the entity with the given id, or ENOTFOUND.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -98,7 +99,15 @@ type Load struct {
 	// PostgreSQL
 	conn   *pgx.Conn
 	pgtx   pgx.Tx
-	staged map[string]bool
+	staged map[string]bool // staging tables created
+	queued []*table        // tables with staged rows, in staging order
+	// direct holds the tables that were empty when this load first wrote to
+	// them: their first file is COPYed straight in, with no staging and no
+	// upsert (the importer guarantees that keys are unique within a file).
+	direct map[string]bool
+	// merged holds the tables that this load has already written, so that a
+	// second file of the same kind upserts over the first.
+	merged map[string]bool
 }
 
 // sqliteChunk is the number of rows per multi-row INSERT on SQLite; with at
@@ -119,6 +128,7 @@ func (db *DB) BeginLoad(ctx context.Context) (*Load, error) {
 			return nil, db.mapErr(err)
 		}
 		l.conn, l.pgtx, l.staged = conn, tx, map[string]bool{}
+		l.direct, l.merged = map[string]bool{}, map[string]bool{}
 		return l, nil
 	}
 	conn, err := db.sql.Conn(ctx)
@@ -126,10 +136,14 @@ func (db *DB) BeginLoad(ctx context.Context) (*Load, error) {
 		return nil, db.mapErr(err)
 	}
 	// A large page cache keeps the B-trees of a big load in memory instead
-	// of spilling dirty pages to the WAL; the default is restored at the end.
-	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
-		conn.Close()
-		return nil, db.mapErr(err)
+	// of spilling dirty pages to the WAL, and statement journals (an upsert
+	// of many rows keeps one) stay in memory instead of a temporary file.
+	// Both are restored when the connection goes back to the pool.
+	for _, pragma := range []string{`PRAGMA cache_size = -163840`, `PRAGMA temp_store = MEMORY`} {
+		if _, err := conn.ExecContext(ctx, pragma); err != nil {
+			conn.Close()
+			return nil, db.mapErr(err)
+		}
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
@@ -174,6 +188,21 @@ func (l *Load) put(ctx context.Context, t *table, rows [][]any) error {
 }
 
 func (l *Load) putPG(ctx context.Context, t *table, rows [][]any) error {
+	if !l.merged[t.name] && !l.direct[t.name] {
+		var any int
+		err := l.pgtx.QueryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+t.name+" LIMIT 1) AS x").Scan(&any)
+		if err != nil {
+			return fmt.Errorf("loading %s: %w", t.name, l.db.mapErr(err))
+		}
+		l.direct[t.name] = any == 0
+		l.merged[t.name] = any > 0
+	}
+	if l.direct[t.name] {
+		if _, err := l.pgtx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("copying %s: %w", t.name, l.db.mapErr(err))
+		}
+		return nil
+	}
 	stage := "stage_" + t.name
 	if !l.staged[t.name] {
 		if _, err := l.pgtx.Exec(ctx, "CREATE TEMPORARY TABLE "+stage+" (LIKE "+t.name+") ON COMMIT DROP"); err != nil {
@@ -184,12 +213,34 @@ func (l *Load) putPG(ctx context.Context, t *table, rows [][]any) error {
 	if _, err := l.pgtx.CopyFrom(ctx, pgx.Identifier{stage}, t.cols, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copying %s: %w", t.name, l.db.mapErr(err))
 	}
-	if _, err := l.pgtx.Exec(ctx, t.upsertSQL(0, stage)); err != nil {
-		return fmt.Errorf("loading %s: %w", t.name, l.db.mapErr(err))
+	if !slices.Contains(l.queued, t) {
+		l.queued = append(l.queued, t)
 	}
-	if _, err := l.pgtx.Exec(ctx, "TRUNCATE "+stage); err != nil {
-		return fmt.Errorf("staging %s: %w", t.name, l.db.mapErr(err))
+	return nil
+}
+
+// Flush makes everything written so far part of its tables. On PostgreSQL
+// rows are COPYed into staging tables and merged (upserted) into their
+// tables here, one statement per table, in the order they were staged; the
+// importer flushes after each file, since a file's keys are unique within it
+// but a later file may restate an earlier one's. On SQLite rows are written
+// at once and Flush does nothing.
+func (l *Load) Flush(ctx context.Context) error {
+	for name := range l.direct {
+		if l.direct[name] {
+			l.direct[name], l.merged[name] = false, true
+		}
 	}
+	for _, t := range l.queued {
+		stage := "stage_" + t.name
+		if _, err := l.pgtx.Exec(ctx, t.upsertSQL(0, stage)); err != nil {
+			return fmt.Errorf("loading %s: %w", t.name, l.db.mapErr(err))
+		}
+		if _, err := l.pgtx.Exec(ctx, "TRUNCATE "+stage); err != nil {
+			return fmt.Errorf("staging %s: %w", t.name, l.db.mapErr(err))
+		}
+	}
+	l.queued = l.queued[:0]
 	return nil
 }
 
@@ -287,6 +338,10 @@ func (l *Load) exec(ctx context.Context, q string, args ...any) error {
 // Commit records the finished batch (its files and bad rows) and commits
 // everything loaded, atomically.
 func (l *Load) Commit(ctx context.Context, b kamp.ImportBatch, errs []kamp.RowError) error {
+	if err := l.Flush(ctx); err != nil {
+		l.Rollback(ctx)
+		return err
+	}
 	if err := l.db.finishBatch(ctx, l.exec, b, errs); err != nil {
 		l.Rollback(ctx)
 		return err
@@ -330,6 +385,7 @@ func (l *Load) releaseSQLite() {
 		return
 	}
 	_, _ = l.sconn.ExecContext(context.Background(), `PRAGMA cache_size = -65536`)
+	_, _ = l.sconn.ExecContext(context.Background(), `PRAGMA temp_store = DEFAULT`)
 	l.sconn.Close()
 	l.sconn = nil
 }

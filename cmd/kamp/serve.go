@@ -57,6 +57,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	// Build the entity search index before the first search asks for it.
+	go func() {
+		start := time.Now()
+		if err := st.WarmSearch(ctx); err != nil {
+			e.log.Warn("search index not built", "err", err)
+			return
+		}
+		e.log.Info("search index ready", "elapsed", time.Since(start).Round(time.Millisecond))
+	}()
 	srv, err := web.New(web.Config{Addr: *addr, SecureCookies: *secure, DataDir: *dataDir, Version: version}, st, e.log)
 	if err != nil {
 		return err
