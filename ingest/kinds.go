@@ -248,8 +248,8 @@ func (p *ownershipProc) keyColumn() string { return "entity_id" }
 
 func (p *ownershipProc) row(r *row) error {
 	p.file = r.file
-	holder, hi := r.ref("holder_id", true)
-	held, ei := r.ref("entity_id", true)
+	_, hi := r.ref("holder_id", true)
+	_, ei := r.ref("entity_id", true)
 	agreement := false
 	if v := r.get("control"); v != "" {
 		if strings.EqualFold(v, "agreement") {
@@ -270,8 +270,8 @@ func (p *ownershipProc) row(r *row) error {
 		share = kamp.Share(n)
 	}
 	asOf := r.date("as_of", false)
-	if holder != "" && holder == held {
-		r.bad("holder_id", holder, "an entity cannot hold itself")
+	if h := r.get("holder_id"); h != "" && h == r.get("entity_id") {
+		r.bad("holder_id", h, "an entity cannot hold itself")
 	}
 	if !r.ok {
 		return nil
