@@ -9,6 +9,12 @@ import (
 	"github.com/kampbank/kamp/check"
 )
 
+// Record strings from package tabular stay valid after the reader moves on
+// (each record is one allocation that its fields share), so rows on their
+// way to the store use them as they are; only values kept for the whole
+// import (ids, USCCs, LEIs in the lookup maps) are cloned, so that they do
+// not keep their records alive.
+
 // processor checks and loads the rows of one kind of file.
 type processor interface {
 	// row checks one record and buffers or loads it when it is good.
@@ -195,7 +201,6 @@ func (p *entitiesProc) row(r *row) error {
 	if !r.ok {
 		return nil
 	}
-	e.ID, e.Name = strings.Clone(e.ID), strings.Clone(e.Name)
 	p.im.addEntity(e.ID, entity{client: e.IsClient})
 	if e.USCC != "" {
 		e.USCC = strings.Clone(e.USCC)
@@ -205,7 +210,6 @@ func (p *entitiesProc) row(r *row) error {
 		e.LEI = strings.Clone(e.LEI)
 		p.im.lei[e.LEI] = e.ID
 	}
-	e.Industry, e.Branch = strings.Clone(e.Industry), strings.Clone(e.Branch)
 	return p.buf.add(e)
 }
 
@@ -399,7 +403,6 @@ func (p *metricsProc) row(r *row) error {
 		p.nonClient++
 		return nil
 	}
-	m.ClientID, m.Period = strings.Clone(m.ClientID), strings.Clone(m.Period)
 	if !p.register(p, r, func() error { return p.buf.add(m) }) {
 		return nil
 	}
@@ -428,7 +431,6 @@ func (p *exposuresProc) row(r *row) error {
 		a := r.amount("amount", false)
 		x.Amount = a.Amount
 	}
-	x.FacilityID, x.ClientID, x.Product, x.AsOf = strings.Clone(x.FacilityID), strings.Clone(x.ClientID), strings.Clone(x.Product), strings.Clone(x.AsOf)
 	if !p.register(p, r, func() error { return p.buf.add(x) }) {
 		return nil
 	}
@@ -472,9 +474,6 @@ func (p *paymentsProc) row(r *row) error {
 			x.Amount = a.Amount
 		}
 	}
-	x.TxnID, x.Date = strings.Clone(x.TxnID), strings.Clone(x.Date)
-	x.PayerID, x.PayeeID = strings.Clone(x.PayerID), strings.Clone(x.PayeeID)
-	x.PayerName, x.PayeeName = strings.Clone(x.PayerName), strings.Clone(x.PayeeName)
 	if !p.register(p, r, func() error { return p.buf.add(x) }) {
 		return nil
 	}
@@ -509,7 +508,6 @@ func (p *fxProc) row(r *row) error {
 			x.Rate = kamp.Rate(n)
 		}
 	}
-	x.Date = strings.Clone(x.Date)
 	load := func() error {
 		p.im.noteRate(x.Currency, x.Date)
 		return p.buf.add(x)
