@@ -1,0 +1,262 @@
+package chain
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/kampbank/kamp"
+)
+
+// Edge is what one strategic unit exchanged with one counterparty in one
+// direction: a row of chain-edges.csv.
+type Edge struct {
+	// Unit is the unit's id: the id of its group root.
+	Unit      string
+	Direction Direction
+	// Counterparty is an entity id when Known, else the match key of the
+	// unmatched name.
+	Counterparty string
+	Known        bool
+	// Amount is the sum in the reporting currency, rounded half-up to 4
+	// decimals from the exact sum.
+	Amount   kamp.Amount
+	Payments int64
+	// First and Last are the dates (YYYY-MM-DD) of the first and last
+	// payment.
+	First, Last string
+
+	sum u128 // the exact amount, in 1e-14 units
+}
+
+// Prospect is a counterparty that is not a client, linked to one or more
+// strategic units: a row of prospects.csv.
+type Prospect struct {
+	// Rank is the 1-based rank.
+	Rank int
+	// Counterparty is an entity id when Known, else the match key of the
+	// unmatched name.
+	Counterparty string
+	Known        bool
+	// Amount is the total over all the prospect's edges (each payment once),
+	// rounded half-up to 4 decimals from the exact sum.
+	Amount   kamp.Amount
+	Payments int64
+	// Units are the ids of the distinct strategic units it is linked to, in
+	// byte order; the units column of prospects.csv is their number.
+	Units []string
+	// Direction is Upstream when the units only pay it, Downstream when it
+	// only pays them, Both otherwise.
+	Direction Direction
+
+	sum u128 // the exact amount, in 1e-14 units
+}
+
+// AmbiguousName is a match key that payments used and that two or more
+// entities share; such sides stay unmatched.
+type AmbiguousName struct {
+	Key string
+	// Entities are the ids of the entities with that key, in byte order.
+	Entities []string
+	// Sides is the number of in-range payment sides that used the key.
+	Sides int64
+}
+
+// Result is the outcome of chain discovery.
+type Result struct {
+	// Edges are sorted by unit id, direction ("downstream" first),
+	// counterparty, and known before unmatched.
+	Edges []Edge
+	// Prospects are sorted by rank.
+	Prospects []Prospect
+	// Ambiguous lists the ambiguous keys used, sorted by key.
+	Ambiguous []AmbiguousName
+	Stats     Stats
+}
+
+// Result returns the edges and prospects of the payments added so far. It
+// does not change the accumulator: more payments may be added and Result
+// called again. It fails (EINVALID) when a rounded amount exceeds the range
+// of kamp.Amount.
+func (a *Accumulator) Result() (*Result, error) {
+	n := len(a.edgeUnit)
+	order, cpRank, nCP := a.edgeOrder()
+
+	res := &Result{Edges: make([]Edge, n), Stats: a.stats}
+	// prospectOf maps a counterparty's rank to its prospect + 1 (0: none yet).
+	prospectOf := make([]int32, nCP)
+	dates := map[int32]string{} // few distinct dates: format each once
+	date := func(d int32) string {
+		s, ok := dates[d]
+		if !ok {
+			s = formatDate(d)
+			dates[d] = s
+		}
+		return s
+	}
+	for i, e := range order {
+		cp := a.edgeCP[e]
+		amt, ok := a.edgeSum[e].amount()
+		unit := a.ids[a.unitRoot[a.edgeUnit[e]]]
+		if !ok {
+			return nil, kamp.Errorf(kamp.EINVALID, "chain: the amount of unit %q %s %q exceeds the amount range", unit, a.edgeDir[e], a.cpString(cp))
+		}
+		res.Edges[i] = Edge{
+			Unit:         unit,
+			Direction:    a.edgeDir[e],
+			Counterparty: a.cpString(cp),
+			Known:        cp >= 0,
+			Amount:       amt,
+			Payments:     a.edgeN[e],
+			First:        date(a.edgeFirst[e]),
+			Last:         date(a.edgeLast[e]),
+			sum:          a.edgeSum[e],
+		}
+		if cp >= 0 && a.isClient[cp] {
+			continue
+		}
+		r := cpRank(cp)
+		pi := prospectOf[r] - 1
+		if pi < 0 {
+			pi = int32(len(res.Prospects))
+			prospectOf[r] = pi + 1
+			res.Prospects = append(res.Prospects, Prospect{Counterparty: res.Edges[i].Counterparty, Known: cp >= 0})
+		}
+		p := &res.Prospects[pi]
+		p.sum, ok = p.sum.add(a.edgeSum[e])
+		if !ok {
+			return nil, kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
+		}
+		p.Payments += a.edgeN[e]
+		p.Direction |= a.edgeDir[e]
+		// Edges come in unit order, so a unit seen before is the last one.
+		if len(p.Units) == 0 || p.Units[len(p.Units)-1] != unit {
+			p.Units = append(p.Units, unit)
+		}
+	}
+	for i := range res.Prospects {
+		p := &res.Prospects[i]
+		amt, ok := p.sum.amount()
+		if !ok {
+			return nil, kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
+		}
+		p.Amount = amt
+	}
+	slices.SortFunc(res.Prospects, func(x, y Prospect) int {
+		if c := cmp.Compare(y.Amount, x.Amount); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(len(y.Units), len(x.Units)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Counterparty, y.Counterparty); c != 0 {
+			return c
+		}
+		return knownFirst(x.Known, y.Known)
+	})
+	for i := range res.Prospects {
+		res.Prospects[i].Rank = i + 1
+	}
+
+	for k, amb := range a.ambiguous {
+		if !amb || a.sides[k] == 0 {
+			continue
+		}
+		key := a.names[k]
+		ents := a.index.Entities(key)
+		ids := make([]string, len(ents))
+		for i, e := range ents {
+			ids[i] = a.ids[e]
+		}
+		slices.Sort(ids)
+		res.Ambiguous = append(res.Ambiguous, AmbiguousName{Key: key, Entities: ids, Sides: a.sides[k]})
+	}
+	slices.SortFunc(res.Ambiguous, func(x, y AmbiguousName) int { return strings.Compare(x.Key, y.Key) })
+	return res, nil
+}
+
+// edgeOrder returns the edges in the order of the result: by unit id,
+// direction, counterparty string, known before unmatched. Strings are
+// compared only to rank the strategic units and the distinct counterparties;
+// the edges are then sorted by one integer key. It also returns the rank of
+// every counterparty that has an edge, and the number of such ranks.
+func (a *Accumulator) edgeOrder() (order []int32, cpRank func(cp int32) int32, nCP int) {
+	units := make([]int32, len(a.unitRoot))
+	for i := range units {
+		units[i] = int32(i)
+	}
+	slices.SortFunc(units, func(x, y int32) int { return strings.Compare(a.ids[a.unitRoot[x]], a.ids[a.unitRoot[y]]) })
+	unitRank := make([]uint32, len(units))
+	for r, u := range units {
+		unitRank[u] = uint32(r)
+	}
+
+	// Ranks of the distinct counterparties: entRank for entities and
+	// nameRank for unmatched names, both rank+1 (0: no edge).
+	entRank := make([]uint32, len(a.ids))
+	nameRank := make([]uint32, len(a.names))
+	slot := func(cp int32) *uint32 {
+		if cp >= 0 {
+			return &entRank[cp]
+		}
+		return &nameRank[-1-cp]
+	}
+	var cps []int32
+	for _, cp := range a.edgeCP {
+		if p := slot(cp); *p == 0 {
+			*p = 1
+			cps = append(cps, cp)
+		}
+	}
+	slices.SortFunc(cps, a.cmpCP)
+	for r, cp := range cps {
+		*slot(cp) = uint32(r) + 1
+	}
+
+	type keyed struct {
+		key  uint64
+		edge int32
+	}
+	ks := make([]keyed, len(a.edgeCP))
+	for e := range ks {
+		ks[e] = keyed{
+			key:  uint64(unitRank[a.edgeUnit[e]])<<33 | uint64(dirRank(a.edgeDir[e]))<<32 | uint64(*slot(a.edgeCP[e])-1),
+			edge: int32(e),
+		}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Compare(x.key, y.key) })
+	order = make([]int32, len(ks))
+	for i, k := range ks {
+		order[i] = k.edge
+	}
+	return order, func(cp int32) int32 { return int32(*slot(cp) - 1) }, len(cps)
+}
+
+// dirRank orders directions by their names: "downstream" before "upstream".
+func dirRank(d Direction) int {
+	if d == Downstream {
+		return 0
+	}
+	return 1
+}
+
+// cmpCP compares two counterparties by their strings, known before
+// unmatched.
+func (a *Accumulator) cmpCP(x, y int32) int {
+	if c := strings.Compare(a.cpString(x), a.cpString(y)); c != 0 {
+		return c
+	}
+	return knownFirst(x >= 0, y >= 0)
+}
+
+// knownFirst orders a known counterparty before an unmatched one with the
+// same string.
+func knownFirst(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return -1
+	}
+	return 1
+}

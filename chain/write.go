@@ -1,0 +1,130 @@
+package chain
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/kampbank/kamp"
+)
+
+// Headers of the result files (engines.md, "Result files").
+const (
+	ProspectsHeader = "rank,counterparty,known,amount,payments,units,direction"
+	EdgesHeader     = "unit_id,direction,counterparty,known,amount,payments,first,last"
+)
+
+// WriteProspectsCSV writes prospects.csv: the header ProspectsHeader, then
+// one row per prospect in the order given (Result.Prospects is by rank).
+// known is 1 or 0, amount is written like kamp.Amount.String ("230",
+// "1234.5") and units is the number of units. Lines end in "\n"; a field
+// that needs it is quoted as RFC 4180 says.
+func WriteProspectsCSV(w io.Writer, ps []Prospect) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(ProspectsHeader + "\n")
+	line := make([]byte, 0, 256)
+	for _, p := range ps {
+		line = strconv.AppendInt(line[:0], int64(p.Rank), 10)
+		line = append(line, ',')
+		line = appendCSVField(line, p.Counterparty)
+		line = append(line, ',')
+		line = appendBool(line, p.Known)
+		line = append(line, ',')
+		line = appendAmount(line, p.Amount)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, p.Payments, 10)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, int64(len(p.Units)), 10)
+		line = append(line, ',')
+		line = append(line, p.Direction.String()...)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return fmt.Errorf("prospects.csv: write rank %d: %w", p.Rank, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("prospects.csv: %w", err)
+	}
+	return nil
+}
+
+// WriteEdgesCSV writes chain-edges.csv: the header EdgesHeader, then one row
+// per edge in the order given (Result.Edges is sorted as the file must be).
+// Lines end in "\n"; a field that needs it is quoted as RFC 4180 says.
+func WriteEdgesCSV(w io.Writer, es []Edge) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(EdgesHeader + "\n")
+	line := make([]byte, 0, 256)
+	for i, e := range es {
+		line = appendCSVField(line[:0], e.Unit)
+		line = append(line, ',')
+		line = append(line, e.Direction.String()...)
+		line = append(line, ',')
+		line = appendCSVField(line, e.Counterparty)
+		line = append(line, ',')
+		line = appendBool(line, e.Known)
+		line = append(line, ',')
+		line = appendAmount(line, e.Amount)
+		line = append(line, ',')
+		line = strconv.AppendInt(line, e.Payments, 10)
+		line = append(line, ',')
+		line = append(line, e.First...)
+		line = append(line, ',')
+		line = append(line, e.Last...)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return fmt.Errorf("chain-edges.csv: write row %d: %w", i+1, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("chain-edges.csv: %w", err)
+	}
+	return nil
+}
+
+// appendAmount appends a as kamp.Amount.String formats it ("230", "1234.5",
+// "-0.0001"), without allocating.
+func appendAmount(b []byte, a kamp.Amount) []byte {
+	u := uint64(a)
+	if a < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	b = strconv.AppendUint(b, u/1e4, 10)
+	frac := u % 1e4
+	if frac == 0 {
+		return b
+	}
+	b = append(b, '.')
+	for div := uint64(1000); frac != 0; div /= 10 {
+		b = append(b, byte('0'+frac/div))
+		frac %= div
+	}
+	return b
+}
+
+// appendBool appends 1 or 0.
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, '1')
+	}
+	return append(b, '0')
+}
+
+// appendCSVField appends f, quoted when it holds a comma, quote, line break
+// or leading space.
+func appendCSVField(b []byte, f string) []byte {
+	if f == "" || (f[0] != ' ' && !strings.ContainsAny(f, ",\"\r\n")) {
+		return append(b, f...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(f); i++ {
+		if f[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, f[i])
+	}
+	return append(b, '"')
+}
