@@ -108,7 +108,10 @@ func Run(ctx context.Context, db *store.DB, paths []string, opt Options) (Result
 	if pending == 0 {
 		b.Status, b.FinishedAt = kamp.ImportLoaded, db.Now().UTC()
 		res.Batch = b
-		return res, db.FinishImport(ctx, b, nil)
+		if err := db.FinishImport(ctx, b, nil); err != nil {
+			return res, err
+		}
+		return res, db.Audit(ctx, store.ImportEvent(b, 0, ""))
 	}
 	if err := im.prepare(files, b.Files); err != nil {
 		return im.fail(&res, b, err)
@@ -162,13 +165,21 @@ func Run(ctx context.Context, db *store.DB, paths []string, opt Options) (Result
 			b.Files[i].Loaded = 0
 		}
 		res.Batch = b
-		return res, db.FinishImport(ctx, b, im.errs)
+		if err := db.FinishImport(ctx, b, im.errs); err != nil {
+			return res, err
+		}
+		return res, db.Audit(ctx, store.ImportEvent(b, im.errCount, ""))
 	case im.errCount > 0:
 		b.Status = kamp.ImportPartial
 	default:
 		b.Status = kamp.ImportLoaded
 	}
 	res.Batch = b
+	// The event commits with the data, or neither does.
+	if err := im.load.Audit(ctx, store.ImportEvent(b, im.errCount, "")); err != nil {
+		im.load.Rollback(ctx)
+		return im.fail(&res, b, err)
+	}
 	if err := im.load.Commit(ctx, b, im.errs); err != nil {
 		return im.fail(&res, b, err)
 	}
@@ -201,6 +212,9 @@ func (im *importer) fail(res *Result, b kamp.ImportBatch, err error) (Result, er
 	// The batch record is best effort: the context may be what failed.
 	if ferr := im.db.FinishImport(context.WithoutCancel(im.ctx), b, nil); ferr != nil {
 		im.log.Error("cannot record the failed import", "batch", b.ID, "err", ferr)
+	}
+	if aerr := im.db.Audit(context.WithoutCancel(im.ctx), store.ImportEvent(b, im.errCount, kamp.ErrorMessage(err))); aerr != nil {
+		im.log.Error("cannot record the failed import in the audit trail", "batch", b.ID, "err", aerr)
 	}
 	return *res, err
 }

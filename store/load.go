@@ -108,6 +108,8 @@ type Load struct {
 	// merged holds the tables that this load has already written, so that a
 	// second file of the same kind upserts over the first.
 	merged map[string]bool
+	// audit is the event Commit appends to the audit trail, or nil.
+	audit *kamp.AuditEvent
 }
 
 // sqliteChunk is the number of rows per multi-row INSERT on SQLite; with at
@@ -335,14 +337,18 @@ func (l *Load) exec(ctx context.Context, q string, args ...any) error {
 	return l.db.mapErr(err)
 }
 
-// Commit records the finished batch (its files and bad rows) and commits
-// everything loaded, atomically.
+// Commit records the finished batch (its files and bad rows) and the audit
+// event given to Audit, and commits everything loaded, atomically.
 func (l *Load) Commit(ctx context.Context, b kamp.ImportBatch, errs []kamp.RowError) error {
 	if err := l.Flush(ctx); err != nil {
 		l.Rollback(ctx)
 		return err
 	}
 	if err := l.db.finishBatch(ctx, l.exec, b, errs); err != nil {
+		l.Rollback(ctx)
+		return err
+	}
+	if err := l.commitAudit(ctx); err != nil {
 		l.Rollback(ctx)
 		return err
 	}

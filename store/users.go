@@ -114,9 +114,16 @@ func (db *DB) CreateUser(ctx context.Context, u kamp.User, password string) (kam
 	if err != nil {
 		return u, kamp.WrapError(kamp.EINTERNAL, err, "cannot hash the password")
 	}
-	_, err = db.exec(ctx, `INSERT INTO users (id, login, name, role, org_unit, level, lang, password_hash, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Login, u.Name, u.Role, u.OrgUnit, u.Level, u.Lang, hash, u.Disabled, u.CreatedAt)
+	err = db.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, login, name, role, org_unit, level, lang, password_hash, disabled, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Login, u.Name, u.Role, u.OrgUnit, u.Level, u.Lang, hash, u.Disabled, u.CreatedAt); err != nil {
+			return err
+		}
+		_, err := db.AuditTx(ctx, tx, kamp.AuditEvent{At: u.CreatedAt, Action: kamp.AuditUserCreated,
+			ObjectType: "user", ObjectID: u.ID, After: userJSON(u)})
+		return err
+	})
 	if kamp.ErrorCode(err) == kamp.ECONFLICT {
 		return u, kamp.Errorf(kamp.ECONFLICT, "the login %q is taken", u.Login)
 	}
@@ -132,14 +139,28 @@ func (db *DB) SetPassword(ctx context.Context, login, password string) error {
 	if err != nil {
 		return kamp.WrapError(kamp.EINTERNAL, err, "cannot hash the password")
 	}
-	r, err := db.exec(ctx, `UPDATE users SET password_hash = ? WHERE login = ?`, hash, login)
-	if err != nil {
+	return db.Transact(ctx, func(tx *Tx) error {
+		var id string
+		if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE login = ?`, login).Scan(&id); err != nil {
+			if err == sql.ErrNoRows {
+				return kamp.Errorf(kamp.ENOTFOUND, "no user %q", login)
+			}
+			return db.mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id); err != nil {
+			return err
+		}
+		// The event says that the password changed, never what it is.
+		_, err := db.AuditTx(ctx, tx, kamp.AuditEvent{Action: kamp.AuditPasswordChanged,
+			ObjectType: "user", ObjectID: id, After: auditJSON(map[string]string{"login": login})})
 		return err
-	}
-	if n, _ := r.RowsAffected(); n == 0 {
-		return kamp.Errorf(kamp.ENOTFOUND, "no user %q", login)
-	}
-	return nil
+	})
+}
+
+// userJSON is a user as audit events show it: everything but the password.
+func userJSON(u kamp.User) string {
+	return auditJSON(map[string]any{"id": u.ID, "login": u.Login, "name": u.Name, "role": u.Role,
+		"org_unit": u.OrgUnit, "level": u.Level, "lang": u.Lang, "disabled": u.Disabled})
 }
 
 // Users lists all users by login.
@@ -254,22 +275,43 @@ func (db *DB) DeleteSession(ctx context.Context, token string) error {
 // hash is kept; the token is shown once.
 func (db *DB) CreateAPIToken(ctx context.Context, userID, name string) (string, error) {
 	token := "kamp_" + RandomToken(32)
-	_, err := db.exec(ctx, `INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?)`,
-		tokenHash(token), userID, name, db.Now().UTC().Truncate(time.Microsecond))
-	return token, err
+	th := tokenHash(token)
+	err := db.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?)`,
+			th, userID, name, db.Now().UTC().Truncate(time.Microsecond)); err != nil {
+			return err
+		}
+		// The token's SHA-256 names it; the token itself is never recorded.
+		_, err := db.AuditTx(ctx, tx, kamp.AuditEvent{Action: kamp.AuditTokenCreated, ObjectType: "api_token", ObjectID: th,
+			After: auditJSON(map[string]string{"user_id": userID, "name": name})})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
 }
 
 // RevokeAPIToken revokes a token.
 func (db *DB) RevokeAPIToken(ctx context.Context, token string) error {
-	r, err := db.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
-		db.Now().UTC().Truncate(time.Microsecond), tokenHash(token))
-	if err != nil {
+	th, now := tokenHash(token), db.Now().UTC().Truncate(time.Microsecond)
+	return db.Transact(ctx, func(tx *Tx) error {
+		r, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`, now, th)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return kamp.Errorf(kamp.ENOTFOUND, "no such token")
+		}
+		var userID, name string
+		if err := tx.QueryRow(ctx, `SELECT user_id, name FROM api_tokens WHERE token_hash = ?`, th).Scan(&userID, &name); err != nil {
+			return db.mapErr(err)
+		}
+		_, err = db.AuditTx(ctx, tx, kamp.AuditEvent{At: now, Action: kamp.AuditTokenRevoked, ObjectType: "api_token", ObjectID: th,
+			Before: auditJSON(map[string]any{"user_id": userID, "name": name, "revoked_at": nil}),
+			After:  auditJSON(map[string]any{"user_id": userID, "name": name, "revoked_at": now.Format(time.RFC3339Nano)})})
 		return err
-	}
-	if n, _ := r.RowsAffected(); n == 0 {
-		return kamp.Errorf(kamp.ENOTFOUND, "no such token")
-	}
-	return nil
+	})
 }
 
 // APITokenUser returns the user of a bearer token, or EUNAUTHORIZED.

@@ -275,6 +275,8 @@ func (s *Server) page(h handlerFunc, roles ...string) http.Handler {
 			s.pageError(w, r, a, kamp.Errorf(kamp.EFORBIDDEN, "error.forbidden"))
 			return
 		}
+		// Changes made for this request are audited as the person's.
+		r = r.WithContext(kamp.WithActor(r.Context(), a.User.Login))
 		if r.Method == http.MethodPost {
 			if r, err = s.checkFormCSRF(w, r, a); err != nil {
 				s.pageError(w, r, a, err)
@@ -308,6 +310,7 @@ func (s *Server) api(h handlerFunc, roles ...string) http.Handler {
 			s.apiError(w, r, kamp.Errorf(kamp.EFORBIDDEN, "your role may not do this"))
 			return
 		}
+		r = r.WithContext(kamp.WithActor(r.Context(), a.User.Login))
 		safe := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
 		if !safe && !a.Bearer && !validCSRF(a.CSRF, r.Header.Get(csrfHeader)) {
 			s.apiError(w, r, kamp.Errorf(kamp.EFORBIDDEN, "missing or wrong %s header", csrfHeader))

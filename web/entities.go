@@ -167,7 +167,7 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request, a *auth)
 		if err != nil {
 			return err
 		}
-		return s.exportEntities(w, r, q, format)
+		return s.exportEntities(w, r, a, q, format)
 	}
 	f := q.filter()
 	f.Limit, f.Offset = entitiesPerPage, (q.Page-1)*entitiesPerPage
@@ -230,13 +230,18 @@ func attachment(w http.ResponseWriter, format export.Format, name string) {
 // in memory and each page costs the same. Exports come in id order whatever
 // the page's sort: the store's keyset paging follows ids, and offset paging
 // by name grows quadratic with the size of the export.
-func (s *Server) exportEntities(w http.ResponseWriter, r *http.Request, q entityQuery, format export.Format) error {
+func (s *Server) exportEntities(w http.ResponseWriter, r *http.Request, a *auth, q entityQuery, format export.Format) error {
 	f := q.filter()
 	f.Sort, f.Limit = "", exportChunk
 	// Ask for the first chunk before any byte is sent, so that a failing
 	// query still gets a proper error page.
 	items, _, err := s.db.FindEntities(r.Context(), f)
 	if err != nil {
+		return err
+	}
+	filter := q.values()
+	filter.Del("page")
+	if err := s.auditExport(r, a, "entities", format, filter); err != nil {
 		return err
 	}
 	attachment(w, format, "entities-"+s.cfg.Now().UTC().Format("20060102")+format.Extension())

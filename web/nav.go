@@ -21,7 +21,8 @@ var navigation = []navItem{
 	{Key: "nav.entities", Path: "/entities"},
 	// nav.groups, nav.screening, nav.chain, nav.organisation go here.
 	{Key: "nav.imports", Path: "/imports", Roles: importRoles},
-	// nav.audit, nav.settings go here.
+	{Key: "nav.audit", Path: "/audit", Roles: auditRoles},
+	// nav.settings goes here.
 }
 
 // navLink is a navigation entry as a page shows it.

@@ -42,6 +42,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, a *auth) er
 	u, err := s.db.Authenticate(r.Context(), login, password)
 	if kamp.ErrorCode(err) == kamp.EUNAUTHORIZED {
 		s.log.Info("sign-in failed", "request_id", requestID(r.Context()), "login", login)
+		s.auditSignIn(r, kamp.AuditLoginFailed, attemptedLogin(login), "")
 		data.Error = "login.failed"
 		return s.renderPage(w, r, a, http.StatusUnauthorized, "login", data)
 	}
@@ -58,6 +59,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, a *auth) er
 		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 	s.log.Info("signed in", "request_id", requestID(r.Context()), "login", u.Login)
+	s.auditSignIn(r, kamp.AuditLogin, u.Login, u.ID)
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 	return nil
 }
@@ -68,6 +70,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, a *auth) e
 		if err := s.db.DeleteSession(r.Context(), a.Session); err != nil {
 			return err
 		}
+		s.auditSignIn(r, kamp.AuditLogout, a.User.Login, a.User.ID)
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: s.sessionCookieName(), Value: "", Path: "/", MaxAge: -1,

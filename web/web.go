@@ -171,6 +171,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /imports/{id}", s.page(s.handleImport, importRoles...))
 	s.handle("GET /imports/{id}/progress", s.page(s.handleImportProgress, importRoles...))
 	s.handle("GET /imports/{id}/report.csv", s.page(s.handleImportReport, importRoles...))
+	s.handle("GET /audit", s.page(s.handleAudit, auditRoles...))
 
 	// JSON API.
 	s.handle("GET /api/v1/entities", s.api(s.apiEntities))
@@ -178,6 +179,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/imports", s.api(s.apiImports, importRoles...))
 	s.handle("POST /api/v1/imports", s.api(s.apiUpload, importRoles...))
 	s.handle("GET /api/v1/imports/{id}", s.api(s.apiImport, importRoles...))
+	s.handle("GET /api/v1/audit", s.api(s.apiAudit, auditRoles...))
 	s.handle("/api/", s.api(s.apiNotFound))
 
 	// Anything else: the 404 page.
