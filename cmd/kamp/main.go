@@ -42,8 +42,10 @@ var commands = []command{
 	{"serve", "run the web application and API", runServe},
 	{"import", "validate and load interchange files (CSV, CSV.gz, XLSX)", runImport},
 	{"demo", "write a synthetic demo bank in the interchange formats", runDemo},
+	{"groups", "compute corporate groups and group exposure from interchange files", runGroups},
 	{"migrate", "bring the database schema up to date", runMigrate},
 	{"user", "manage people who sign in (add, passwd, list, token)", runUser},
+	{"audit", "verify the tamper-evident audit trail, or list its events", runAudit},
 }
 
 // env is what every command shares: its output streams and logger.
@@ -80,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			err := c.run(ctx, e, args[1:])
+			err := c.run(kamp.WithActor(ctx, kamp.ActorCLI), e, args[1:])
 			var ee exitError
 			switch {
 			case err == nil:

@@ -1,0 +1,189 @@
+package dataset
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kampbank/kamp/tabular"
+)
+
+// rec is a record as read: its line and fields.
+type rec struct {
+	line   int
+	fields []string
+}
+
+// gzipBytes compresses data.
+func gzipBytes(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// withChunkSize runs f with chunkSize set to size.
+func withChunkSize(size int, f func()) {
+	old := chunkSize
+	chunkSize = size
+	defer func() { chunkSize = old }()
+	f()
+}
+
+// readTabular reads data with package tabular: the records, or the header
+// error (fatal) or the read error.
+func readTabular(data []byte) (recs []rec, headerErr, readErr error) {
+	r, err := tabular.NewCSV(bytes.NewReader(data), "t.csv")
+	if err != nil {
+		return nil, err, nil
+	}
+	defer r.Close()
+	for r.Next() {
+		recs = append(recs, rec{r.Line(), append([]string(nil), r.Record()...)})
+	}
+	return recs, nil, r.Err()
+}
+
+// readFast reads the file at path with the chunked parser, chunks of size
+// bytes and the given workers, without the fallback.
+func readFast(t testing.TB, path string, size, workers int) ([]rec, error) {
+	t.Helper()
+	tb, err := openTable(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []rec
+	withChunkSize(size, func() {
+		var parts [][]rec
+		parts, err = scanFast(context.Background(), tb, workers, func(_ int, r records) []rec {
+			var rs []rec
+			for r.next() {
+				fs := make([]string, len(r.fields()))
+				for i, f := range r.fields() {
+					fs[i] = string(f)
+				}
+				rs = append(rs, rec{r.line(), fs})
+			}
+			return rs
+		})
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+	})
+	return out, err
+}
+
+// checkSame checks that the chunked parser and package tabular agree on
+// data: same records and line numbers, or both fail.
+func checkSame(t *testing.T, data []byte, size, workers int) {
+	t.Helper()
+	want, headerErr, readErr := readTabular(data)
+	if headerErr != nil {
+		return // openTable reports it, through package tabular itself
+	}
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readFast(t, path, size, workers)
+	switch {
+	case readErr != nil:
+		if !errors.Is(err, errSlow) {
+			t.Fatalf("%q (chunk %d): tabular fails (%v), the chunked parser gives %v", data, size, readErr, err)
+		}
+	case err != nil:
+		t.Fatalf("%q (chunk %d): tabular reads it, the chunked parser fails: %v", data, size, err)
+	case !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0):
+		t.Fatalf("%q (chunk %d):\n got %v\nwant %v", data, size, got, want)
+	}
+}
+
+var csvCases = []string{
+	"id,name\n1,a\n2,b\n",
+	"id,name\n1,a\n2,b",
+	"id,name\r\n1,\"a,b\"\r\n\r\n2,\"say \"\"hi\"\"\"\r\n",
+	"\xef\xbb\xbfid,name\n1,\"line1\nline2\"\n3,c\n",
+	"a\n\"\"\n\n\"x\"\n",
+	"a,b,c\n1,2\n1,2,3,4\n",
+	"id,name\n1,\xb9\xab\xcb\xbe\n",
+	"id,name\n1,\"abc\n",
+	"id,name\n1,ab\"c\n",
+	"id,name\n1,\"ab\"c\n",
+	"a,b\nx\ry,z\r\r\n",
+	"a,b\n,\n,,\n\r\n\n\n1,\r",
+	"a,b\n\"1\r\n2\",\"\"\"\"\n\"\",x\n",
+	"a\n" + strings.Repeat("word,", 40) + "\n\"" + strings.Repeat("long\n", 30) + "\"\n",
+	"id,名称\n1,中国工商银行股份有限公司\n2,\"上海,浦东\"\n",
+	"x\n\n\n\n",
+	"x\n\r",
+}
+
+func TestChunkedParserMatchesTabular(t *testing.T) {
+	for _, c := range csvCases {
+		for _, size := range []int{1, 3, 8, 17, 64, 1 << 20} {
+			for _, workers := range []int{1, 3} {
+				checkSame(t, []byte(c), size, workers)
+				checkSame(t, gzipBytes(t, []byte(c)), size, workers)
+			}
+		}
+	}
+}
+
+func FuzzChunkedParser(f *testing.F) {
+	for _, c := range csvCases {
+		f.Add([]byte(c), uint8(5))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, size uint8) {
+		checkSame(t, data, 1+int(size%64), 2)
+	})
+}
+
+func TestLastBoundary(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{"", -1},
+		{"abc", -1},
+		{"a\nb", 2},
+		{"a\nb\n", 4},
+		{"\"a\nb", -1},
+		{"\"a\nb\"\nc", 6},
+		{"\"a\"\"\nb\"\nc", 8},
+		{"x\n\"a\nb", 2},
+	} {
+		if got := lastBoundary([]byte(c.in)); got != c.want {
+			t.Errorf("lastBoundary(%q) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
+
+func TestSpecials(t *testing.T) {
+	for x := range 256 {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(x)
+		}
+		b[3] = ','
+		m := specials(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+		for i := range b {
+			want := b[i] == ',' || b[i] == '\n' || b[i] == '"'
+			if got := m>>(8*i+7)&1 == 1; got != want {
+				t.Fatalf("byte %#x at %d: special %v, want %v", b[i], i, got, want)
+			}
+		}
+	}
+}
