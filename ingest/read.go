@@ -10,8 +10,8 @@ import (
 	"github.com/kampbank/kamp/tabular"
 )
 
-// columns lists each kind's columns; required ones must be in the header.
-var columns = map[string][]struct {
+// layouts lists each kind's columns; required ones must be in the header.
+var layouts = map[string][]struct {
 	name     string
 	required bool
 }{
@@ -211,7 +211,7 @@ func (im *importer) file(f *inputFile, meta *kamp.ImportFile) error {
 	r := row{im: im, file: f.name, col: columnsOf(tr.Header())}
 	known := map[string]bool{}
 	missing := false
-	for _, c := range columns[f.kind] {
+	for _, c := range layouts[f.kind] {
 		known[c.name] = true
 		if !r.has(c.name) && c.required {
 			im.bad(f.name, 1, c.name, "", "missing required column "+strconv.Quote(c.name))
