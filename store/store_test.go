@@ -323,3 +323,38 @@ func TestTransactRollsBackOnError(t *testing.T) {
 		}
 	})
 }
+
+func TestLoginLockout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		if _, err := db.CreateUser(ctx, kamp.User{Login: "wang", Role: kamp.RoleBranchRM}, "right password"); err != nil {
+			t.Fatal(err)
+		}
+		for _, login := range []string{"wang", "nobody"} {
+			for i := 1; i < store.MaxLoginFailures; i++ {
+				if _, err := db.Authenticate(ctx, login, "wrong"); kamp.ErrorCode(err) != kamp.EUNAUTHORIZED {
+					t.Fatalf("%s failure %d: %v", login, i, err)
+				}
+			}
+			// The last allowed failure locks the login, known or not.
+			if _, err := db.Authenticate(ctx, login, "wrong"); kamp.ErrorCode(err) != kamp.EUNAUTHORIZED {
+				t.Fatalf("%s: last failure: %v", login, err)
+			}
+			if _, err := db.Authenticate(ctx, login, "right password"); kamp.ErrorCode(err) != kamp.EFORBIDDEN {
+				t.Errorf("%s: locked login answered %v, want EFORBIDDEN", login, err)
+			}
+		}
+		now = now.Add(store.LoginLockout + time.Second)
+		if _, err := db.Authenticate(ctx, "wang", "right password"); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+		// A success clears the count: four more failures do not lock.
+		for i := 1; i < store.MaxLoginFailures; i++ {
+			db.Authenticate(ctx, "wang", "wrong")
+		}
+		if _, err := db.Authenticate(ctx, "wang", "right password"); err != nil {
+			t.Errorf("four failures after a success locked the login: %v", err)
+		}
+	})
+}

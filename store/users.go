@@ -194,24 +194,75 @@ func errBadLogin() error {
 	return kamp.Errorf(kamp.EUNAUTHORIZED, "wrong login or password")
 }
 
-// Authenticate returns the user whose login and password match.
+// Sign-in throttling: after MaxLoginFailures failed sign-ins in a row for
+// one login, it is locked for LoginLockout, even with the right password.
+const (
+	MaxLoginFailures = 5
+	LoginLockout     = 15 * time.Minute
+)
+
+// Authenticate returns the user whose login and password match. A wrong
+// login and a wrong password get the same EUNAUTHORIZED answer; a login
+// locked after too many failures gets EFORBIDDEN, whether or not the user
+// exists.
 func (db *DB) Authenticate(ctx context.Context, login, password string) (kamp.User, error) {
+	login = strings.TrimSpace(login)
+	now := db.Now().UTC()
+	var locked sql.NullTime
+	err := db.queryRow(ctx, `SELECT locked_until FROM login_failures WHERE login = ?`, login).Scan(&locked)
+	if err != nil && err != sql.ErrNoRows {
+		return kamp.User{}, db.mapErr(err)
+	}
+	if locked.Valid && now.Before(locked.Time) {
+		return kamp.User{}, kamp.Errorf(kamp.EFORBIDDEN, "too many failed sign-ins for this login; try again after %s UTC", locked.Time.UTC().Format("15:04"))
+	}
 	var hash string
-	row := db.queryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE login = ?`, strings.TrimSpace(login))
+	row := db.queryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE login = ?`, login)
 	var u kamp.User
-	err := row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.OrgUnit, &u.Level, &u.Lang, &u.Disabled, &u.CreatedAt, &hash)
+	err = row.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.OrgUnit, &u.Level, &u.Lang, &u.Disabled, &u.CreatedAt, &hash)
 	if err == sql.ErrNoRows {
 		// Spend the same time as a real check so that timing does not tell.
 		CheckPassword(dummyHash, password)
-		return kamp.User{}, errBadLogin()
+		return kamp.User{}, db.loginFailed(ctx, login, now)
 	}
 	if err != nil {
 		return kamp.User{}, db.mapErr(err)
 	}
 	if !CheckPassword(hash, password) || u.Disabled {
-		return kamp.User{}, errBadLogin()
+		return kamp.User{}, db.loginFailed(ctx, login, now)
+	}
+	if _, err := db.exec(ctx, `DELETE FROM login_failures WHERE login = ?`, login); err != nil {
+		return kamp.User{}, err
 	}
 	return u, nil
+}
+
+// loginFailed counts a failed sign-in, locks the login after too many, and
+// returns the answer for the failure.
+func (db *DB) loginFailed(ctx context.Context, login string, now time.Time) error {
+	if len(login) > 128 {
+		login = login[:128]
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var failures int
+		err := tx.QueryRow(ctx, `SELECT failures FROM login_failures WHERE login = ?`, login).Scan(&failures)
+		if err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		failures++
+		var until any
+		if failures >= MaxLoginFailures {
+			until, failures = now.Add(LoginLockout), 0
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO login_failures (login, failures, last_failure, locked_until) VALUES (?, ?, ?, ?)
+			ON CONFLICT (login) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure, locked_until = excluded.locked_until`,
+			login, failures, now, until)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return errBadLogin()
 }
 
 // dummyHash is checked against when the login does not exist.

@@ -63,6 +63,7 @@ var catalogue = map[string]message{
 	"login.password":  {"密码", "Password"},
 	"login.submit":    {"登录", "Sign in"},
 	"login.failed":    {"登录名或密码不正确，请重新输入。", "The login or password is not right. Please try again."},
+	"login.locked":    {"该登录名连续登录失败次数过多，已暂时锁定，请 15 分钟后再试。", "Too many failed sign-ins for this login: it is locked for 15 minutes. Please try again later."},
 	"login.missing":   {"请输入登录名和密码。", "Enter your login and password."},
 	"login.intro":     {"请使用行内账号登录。", "Sign in with your bank account."},
 	"logout.submit":   {"退出", "Sign out"},

@@ -46,6 +46,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, a *auth) er
 		data.Error = "login.failed"
 		return s.renderPage(w, r, a, http.StatusUnauthorized, "login", data)
 	}
+	if kamp.ErrorCode(err) == kamp.EFORBIDDEN {
+		s.log.Info("sign-in refused: login locked", "request_id", requestID(r.Context()), "login", login)
+		s.auditSignIn(r, kamp.AuditLoginFailed, attemptedLogin(login), "")
+		data.Error = "login.locked"
+		return s.renderPage(w, r, a, http.StatusTooManyRequests, "login", data)
+	}
 	if err != nil {
 		return err
 	}
