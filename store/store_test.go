@@ -345,6 +345,12 @@ func TestLoginLockout(t *testing.T) {
 				t.Errorf("%s: locked login answered %v, want EFORBIDDEN", login, err)
 			}
 		}
+		if err := db.UnlockLogin(ctx, "nobody"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Authenticate(ctx, "nobody", "wrong"); kamp.ErrorCode(err) != kamp.EUNAUTHORIZED {
+			t.Errorf("after UnlockLogin: %v, want EUNAUTHORIZED", err)
+		}
 		now = now.Add(store.LoginLockout + time.Second)
 		if _, err := db.Authenticate(ctx, "wang", "right password"); err != nil {
 			t.Fatalf("after the lockout: %v", err)

@@ -237,6 +237,12 @@ func (db *DB) Authenticate(ctx context.Context, login, password string) (kamp.Us
 	return u, nil
 }
 
+// UnlockLogin clears a login's failed sign-ins and lockout.
+func (db *DB) UnlockLogin(ctx context.Context, login string) error {
+	_, err := db.exec(ctx, `DELETE FROM login_failures WHERE login = ?`, strings.TrimSpace(login))
+	return err
+}
+
 // loginFailed counts a failed sign-in, locks the login after too many, and
 // returns the answer for the failure.
 func (db *DB) loginFailed(ctx context.Context, login string, now time.Time) error {

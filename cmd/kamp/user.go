@@ -10,7 +10,7 @@ import (
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return kamp.Errorf(kamp.EINVALID, "say what to do: kamp user add|passwd|list|token")
+		return kamp.Errorf(kamp.EINVALID, "say what to do: kamp user add|passwd|unlock|list|token")
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(e, "user "+sub, "[flags]")
@@ -54,6 +54,11 @@ func runUser(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "; new password: %s", pw)
 		}
 		fmt.Fprintln(e.stdout)
+	case "unlock":
+		if err := st.UnlockLogin(ctx, *login); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "sign-in lockout of %s cleared\n", *login)
 	case "list":
 		us, err := st.Users(ctx)
 		if err != nil {
@@ -79,7 +84,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		}
 		return kamp.Errorf(kamp.ENOTFOUND, "no user %q", *login)
 	default:
-		return kamp.Errorf(kamp.EINVALID, "unknown user command %q: use add, passwd, list or token", sub)
+		return kamp.Errorf(kamp.EINVALID, "unknown user command %q: use add, passwd, unlock, list or token", sub)
 	}
 	return nil
 }
