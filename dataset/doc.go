@@ -1,8 +1,10 @@
 // Package dataset loads the interchange files of data-formats.md that an
 // engine reads from a folder into columns the engines take as they are:
 // entity ids with an id → index lookup, kind=state and is_client flags,
-// ownership edges between entity indexes with exact shares, and exposures
-// summed exactly per entity in the reporting currency. It is what `kamp
+// ownership edges between entity indexes with exact shares, exposures
+// summed exactly per entity in the reporting currency, metrics rows as exact
+// columns, payments streamed to a sink (never held whole), and the result
+// files of earlier steps (groups.csv, tiers.csv) for --reuse. It is what `kamp
 // groups|screen|chain --data DIR` run on, so it is built for speed: a
 // million entities and a million and a half ownership rows load in a small
 // fraction of a second on two cores.

@@ -29,15 +29,8 @@ func runGroups(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *data == "" {
-		fs.Usage()
-		return kamp.Errorf(kamp.EINVALID, "--data DIR is required")
-	}
-	if fs.NArg() > 0 {
-		return kamp.Errorf(kamp.EINVALID, "unexpected argument %q: the folder is given with --data", fs.Arg(0))
-	}
-	if *out == "" {
-		*out = *data
+	if err := dataFolders(fs, data, out); err != nil {
+		return err
 	}
 	var capital kamp.Amount
 	if *tier1 != "" {

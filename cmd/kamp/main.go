@@ -1,14 +1,19 @@
 // Command kamp is the strategic-client (key account) management platform for
 // commercial banks: one binary that serves the web application and API,
-// imports the bank's data, generates a demo bank and manages users.
+// imports the bank's data, runs the engines straight from interchange files,
+// generates a demo bank and manages users.
 //
 // Usage:
 //
 //	kamp serve   [--addr HOST:PORT] [--db DSN] [--demo]   run the web application
 //	kamp import  [--db DSN] [--quarantine] [--report FILE] PATH...
 //	kamp demo    --size S|M|L [--seed N] --out DIR        write a synthetic demo bank
+//	kamp groups  --data DIR [--out DIR] [--tier1-capital A] [--regime cn2018|basel]
+//	kamp screen  --data DIR [--out DIR] [--period YYYY-MM] [--weights k=w,...]
+//	kamp chain   --data DIR [--out DIR] [--from DATE] [--to DATE] [--reuse]
 //	kamp migrate [--db DSN]                               bring the schema up to date
-//	kamp user    add|passwd|list|token ...                manage people who sign in
+//	kamp user    add|passwd|unlock|list|token ...         manage people who sign in
+//	kamp audit   verify|list [--db DSN]                   check the audit trail
 //
 // The database is a SQLite file (default kamp.db) or a PostgreSQL URL
 // (postgres://…), from --db or KAMP_DB.
@@ -43,8 +48,10 @@ var commands = []command{
 	{"import", "validate and load interchange files (CSV, CSV.gz, XLSX)", runImport},
 	{"demo", "write a synthetic demo bank in the interchange formats", runDemo},
 	{"groups", "compute corporate groups and group exposure from interchange files", runGroups},
+	{"screen", "rank client units into core, key and general tiers from interchange files", runScreen},
+	{"chain", "find supply-chain prospects of the strategic units in payments.csv", runChain},
 	{"migrate", "bring the database schema up to date", runMigrate},
-	{"user", "manage people who sign in (add, passwd, list, token)", runUser},
+	{"user", "manage people who sign in (add, passwd, unlock, list, token)", runUser},
 	{"audit", "verify the tamper-evident audit trail, or list its events", runAudit},
 }
 
@@ -132,6 +139,23 @@ func parse(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		return kamp.Errorf(kamp.EINVALID, "%v", err)
+	}
+	return nil
+}
+
+// dataFolders checks the --data and --out flags of the engine commands:
+// --data is required, no other arguments are taken, and --out defaults to
+// --data.
+func dataFolders(fs *flag.FlagSet, data, out *string) error {
+	if *data == "" {
+		fs.Usage()
+		return kamp.Errorf(kamp.EINVALID, "--data DIR is required")
+	}
+	if fs.NArg() > 0 {
+		return kamp.Errorf(kamp.EINVALID, "unexpected argument %q: the folder is given with --data", fs.Arg(0))
+	}
+	if *out == "" {
+		*out = *data
 	}
 	return nil
 }

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/chain"
+	"github.com/kampbank/kamp/check"
+	"github.com/kampbank/kamp/control"
+	"github.com/kampbank/kamp/dataset"
+	"github.com/kampbank/kamp/screen"
+)
+
+// chainMemoryLimit is the soft memory limit of kamp chain.
+const chainMemoryLimit = 1792 << 20
+
+// runChain finds the counterparties of the strategic units in the payments
+// and writes prospects.csv and chain-edges.csv (engines.md §3, "Result
+// files"), without a database.
+func runChain(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "chain", "--data DIR [--out DIR] [--from DATE] [--to DATE] [--reuse] [--period YYYY-MM] [--weights ...]")
+	data := fs.String("data", "", "folder to read: entities.csv, ownership.csv, payments.csv, and metrics.csv (unless tiers are reused) and fx.csv when present (.csv, .csv.gz or .xlsx)")
+	out := fs.String("out", "", "folder to write prospects.csv and chain-edges.csv into (default: the --data folder)")
+	from := fs.String("from", "", "the first payment date counted, YYYY-MM-DD (default: no limit)")
+	to := fs.String("to", "", "the last payment date counted, YYYY-MM-DD (default: no limit)")
+	reuse := fs.Bool("reuse", false, "take the groups and tiers from groups.csv and tiers.csv in the --data folder (as kamp groups and kamp screen wrote them) instead of computing them")
+	period := fs.String("period", "", "when computing tiers: the period to screen, YYYY-MM (default: the latest in metrics.csv)")
+	weights := fs.String("weights", "", "when computing tiers: indicator weights summing to 1 (default revenue=0.4,deposits_avg=0.3,loans_avg=0.2,fee_income=0.1)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := dataFolders(fs, data, out); err != nil {
+		return err
+	}
+	for _, d := range []struct{ name, v string }{{"--from", *from}, {"--to", *to}} {
+		if d.v == "" {
+			continue
+		}
+		if err := check.Date(d.v); err != nil {
+			return kamp.Errorf(kamp.EINVALID, "%s %q: %s", d.name, d.v, kamp.ErrorMessage(err))
+		}
+	}
+	if *from != "" && *to != "" && *from > *to {
+		return kamp.Errorf(kamp.EINVALID, "--from %s is after --to %s", *from, *to)
+	}
+	w, err := weightsFlag(*weights)
+	if err != nil {
+		return err
+	}
+	if err := periodFlag(*period); err != nil {
+		return err
+	}
+
+	// The accumulator's edges and their result are most of the memory:
+	// collect more often rather than let the heap double past 2 GiB,
+	// unless GOMEMLIMIT says otherwise.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(chainMemoryLimit))
+	}
+	start := time.Now()
+	files, err := dataset.FindGroupsFiles(*data)
+	if err != nil {
+		return err
+	}
+	paymentsPath, err := dataset.FindFile(*data, dataset.KindPayments, "to find chains")
+	if err != nil {
+		return err
+	}
+	var groupsPath, tiersPath, metricsPath string
+	if *reuse {
+		if groupsPath, err = dataset.FindFile(*data, dataset.KindGroupsResult, "with --reuse (run kamp groups first)"); err != nil {
+			return err
+		}
+		if tiersPath, err = dataset.FindFile(*data, dataset.KindTiersResult, "with --reuse (run kamp screen first)"); err != nil {
+			return err
+		}
+	} else if metricsPath, err = dataset.FindFile(*data, dataset.KindMetrics, "to compute the tiers (or give --reuse to take them from tiers.csv)"); err != nil {
+		return err
+	}
+	opt := dataset.Options{}
+	fx, ents, err := loadFXEntities(ctx, files, opt)
+	if err != nil {
+		return err
+	}
+	var entNames []string
+	var namesErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { entNames, namesErr = dataset.LoadEntityNames(ctx, files.Entities, ents, opt) })
+	var root, units []int32
+	how := "computed"
+	if *reuse {
+		how = "reused from groups.csv and tiers.csv"
+		root, units, err = reusedUnits(ctx, ents, groupsPath, tiersPath, opt)
+	} else {
+		root, units, err = computedUnits(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt)
+	}
+	wg.Wait()
+	if err = cmp.Or(err, namesErr); err != nil {
+		return err
+	}
+	runtime.GC()
+	prepared := time.Now()
+	in := chain.Input{IDs: ents.IDs, Names: entNames, IsClient: ents.Client, Root: root, Units: units, FX: fx.Rates(), From: *from, To: *to}
+	sink, err := newChainSink(in)
+	if err != nil {
+		return err
+	}
+	rows, err := dataset.ScanPayments(ctx, paymentsPath, ents, fx, opt, sink)
+	if err != nil {
+		return err
+	}
+	res, err := sink.acc.Result()
+	if err != nil {
+		return err
+	}
+	computed := time.Now()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return kamp.Errorf(kamp.EINVALID, "cannot create the folder %s: %v", *out, err)
+	}
+	var prospectsErr error
+	wg.Go(func() {
+		prospectsErr = writeAtomic(*out, "prospects.csv", func(w io.Writer) error { return chain.WriteProspectsCSV(w, res.Prospects) })
+	})
+	err = writeAtomic(*out, "chain-edges.csv", func(w io.Writer) error { return chain.WriteEdgesCSV(w, res.Edges) })
+	wg.Wait()
+	if err = cmp.Or(prospectsErr, err); err != nil {
+		return err
+	}
+	done := time.Now()
+	e.log.Debug("chain timings", "prepare", prepared.Sub(start), "payments", computed.Sub(prepared), "write", done.Sub(computed))
+	if len(res.Ambiguous) > 0 {
+		e.log.Warn(fmt.Sprintf("payments: %d names match two or more entities and were left unmatched, like %q", len(res.Ambiguous), res.Ambiguous[0].Key))
+	}
+	s := sink.stats(res.Stats)
+	fmt.Fprintf(e.stdout, "chain: %d payments (%d out of the date range, %d internal, %d touching no strategic unit), %d strategic units (groups and tiers %s), %d edges, %d prospects; wrote prospects.csv and chain-edges.csv to %s in %s\n",
+		rows, s.OutOfRange, s.Internal, s.Outside, len(units), how, len(res.Edges), len(res.Prospects), *out, done.Sub(start).Round(time.Millisecond))
+	return nil
+}
+
+// reusedUnits reads the group roots from groups.csv and the strategic units
+// from tiers.csv, checking that every unit is a group root.
+func reusedUnits(ctx context.Context, ents *dataset.Entities, groupsPath, tiersPath string, opt dataset.Options) (root, units []int32, err error) {
+	var unitsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { units, unitsErr = dataset.LoadStrategicUnits(ctx, tiersPath, ents, opt) })
+	root, err = dataset.LoadGroupRoots(ctx, groupsPath, ents, opt)
+	wg.Wait()
+	if err = cmp.Or(err, unitsErr); err != nil {
+		return nil, nil, err
+	}
+	for _, u := range units {
+		if root[u] != u {
+			return nil, nil, kamp.Errorf(kamp.EINVALID, "unit %s of tiers.csv is not a group of groups.csv (it is in the group of %s): run kamp screen again", ents.IDs[u], ents.IDs[root[u]])
+		}
+	}
+	return root, units, nil
+}
+
+// computedUnits computes the groups (control engine) and the tiers (screen
+// engine) and returns the group roots and the strategic units: the roots of
+// the units of tier core or key.
+func computedUnits(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options) (root, units []int32, err error) {
+	edges, err := dataset.LoadOwnership(ctx, ownershipPath, ents, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	var metrics *dataset.Metrics
+	var metErr error
+	var wg sync.WaitGroup
+	mOpt := opt
+	mOpt.Workers = max(1, runtime.GOMAXPROCS(0)-1)
+	wg.Go(func() { metrics, metErr = dataset.LoadMetrics(ctx, metricsPath, ents, fx, mOpt) })
+	res, err := control.Compute(control.Input{IDs: ents.IDs, State: ents.State, Edges: edges})
+	wg.Wait()
+	if err = cmp.Or(metErr, err); err != nil {
+		return nil, nil, err
+	}
+	st, err := screenTiers(ents, res.Root, metrics, fx, period, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.ignored > 0 {
+		e.log.Warn(fmt.Sprintf("metrics: %d rows of entities that are not clients (is_client=0) were ignored, the first on line %d", st.ignored, st.firstIgnored), "file", metricsPath)
+	}
+	for _, u := range st.result.Order {
+		if t := st.result.Tier[u]; t == screen.Core || t == screen.Key {
+			units = append(units, st.unitRoot[u])
+		}
+	}
+	return res.Root, units, nil
+}
+
+// chainSink feeds payments to a chain accumulator. Payments whose sides are
+// both given by id and that the accumulator would only count — dated out of
+// range, internal to a group, or touching no strategic unit — are counted
+// here, in parallel, and not handed over: the result is the same, and the
+// accumulator, which runs on one core, does less.
+type chainSink struct {
+	in       chain.Input
+	acc      *chain.Accumulator
+	strategy []bool // by entity: a member of a strategic unit
+	// Payments counted here: out of the date range, internal, outside.
+	outOfRange, internal, outside atomic.Int64
+}
+
+// newChainSink returns a sink with a new accumulator for in.
+func newChainSink(in chain.Input) (*chainSink, error) {
+	acc, err := chain.New(in)
+	if err != nil {
+		return nil, err
+	}
+	s := &chainSink{in: in, acc: acc, strategy: make([]bool, len(in.IDs))}
+	unit := make([]bool, len(in.IDs))
+	for _, u := range in.Units {
+		unit[u] = true
+	}
+	for i, r := range in.Root {
+		s.strategy[i] = unit[r]
+	}
+	return s, nil
+}
+
+// Wanted counts and leaves out the payments the accumulator would only
+// count; it hands over every payment with a side given by name only.
+func (s *chainSink) Wanted(payer, payee int32, date string) bool {
+	if s.in.From != "" && date < s.in.From || s.in.To != "" && date > s.in.To {
+		s.outOfRange.Add(1)
+		return false
+	}
+	if payer < 0 || payee < 0 {
+		return true
+	}
+	switch {
+	case s.in.Root[payer] == s.in.Root[payee]:
+		s.internal.Add(1)
+		return false
+	case !s.strategy[payer] && !s.strategy[payee]:
+		s.outside.Add(1)
+		return false
+	}
+	return true
+}
+
+// Add gives p to the accumulator.
+func (s *chainSink) Add(p *kamp.Payment) error { return s.acc.Add(*p) }
+
+// Reset starts a new accumulator.
+func (s *chainSink) Reset() error {
+	acc, err := chain.New(s.in)
+	if err != nil {
+		return err
+	}
+	s.acc = acc
+	s.outOfRange.Store(0)
+	s.internal.Store(0)
+	s.outside.Store(0)
+	return nil
+}
+
+// stats returns the accumulator's counts with those of the payments left
+// out.
+func (s *chainSink) stats(st chain.Stats) chain.Stats {
+	st.OutOfRange += s.outOfRange.Load()
+	st.Internal += s.internal.Load()
+	st.Outside += s.outside.Load()
+	st.Payments += s.outOfRange.Load() + s.internal.Load() + s.outside.Load()
+	return st
+}

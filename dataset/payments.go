@@ -1,0 +1,409 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/check"
+	"github.com/kampbank/kamp/names"
+)
+
+// paymentColumns are the columns of payments.csv that must be present. The
+// id and name columns of each side are each optional, but a row needs one
+// of them per side.
+var paymentColumns = []string{"txn_id", "date", "amount"}
+
+// paymentBatch is how many rows a worker checks before it hands them over:
+// it bounds a worker's buffers whatever the size of a chunk, and of the
+// whole file when it is read sequentially.
+const paymentBatch = 8192
+
+// PaymentSink receives the good rows of payments.csv.
+type PaymentSink interface {
+	// Wanted is called, concurrently, for every good row before it is
+	// handed over: payer and payee are the entity indexes of the sides
+	// given by id, -1 for a side given by name only. A row it returns false
+	// for is not given to Add.
+	Wanted(payer, payee int32, date string) bool
+	// Add takes one payment. Calls are never concurrent, but come in no
+	// particular order. The ids of p are those of the entities (so that
+	// comparing them with the entities' own strings is cheap); its other
+	// strings are valid only during the call: copy what is kept. An error
+	// makes the row a bad row of the file, reported at its line, and Add
+	// must then leave the sink as it was.
+	Add(p *kamp.Payment) error
+	// Reset forgets every payment added: the file is read again from its
+	// start.
+	Reset() error
+}
+
+// payChunk is what a worker makes of one chunk of payments.csv.
+type payChunk struct {
+	rows  int64
+	probs *problems
+}
+
+// payWorker is a worker's reusable buffers for a batch of rows.
+type payWorker struct {
+	arena []byte
+	rows  []payRow
+	pay   []kamp.Payment
+	lines []int32 // of pay
+	ids   []byte  // payer and payee ids, two a row
+	ends  []uint32
+	idx   []int32
+}
+
+// payRow is a checked row whose fields are copied into payWorker.arena:
+// f[i] is the end of field i there (txn_id, date, payer_id, payer_name,
+// payee_id, payee_name).
+type payRow struct {
+	f        [6]uint32
+	amount   kamp.Amount
+	currency string
+	line     int32
+}
+
+// The fields of payRow.f.
+const (
+	pfTxn = iota
+	pfDate
+	pfPayerID
+	pfPayerName
+	pfPayeeID
+	pfPayeeName
+)
+
+// payColumn are the column names of payRow.f.
+var payColumn = [6]string{"txn_id", "date", "payer_id", "payer_name", "payee_id", "payee_name"}
+
+// ScanPayments reads payments.csv (or .csv.gz, .xlsx) at path and gives
+// every good row to sink, without holding the file in memory: chunks are
+// parsed on opt.Workers goroutines and handed over in batches, so memory is
+// bounded by the chunks in flight and by what sink keeps. It returns the
+// number of data rows.
+//
+// Every row is checked before it reaches sink: txn_id (a valid id), date (a
+// valid date) and amount (> 0, at most 4 decimals) are required; each side
+// needs its id or its name; an id must be that of an entity of ents;
+// currency is empty (CNY) or an ISO 4217 code (any case, passed on in upper
+// case) with a rate in fx on or before the last day of the payment's month.
+// A row the sink refuses is a bad row too, reported at its line with the
+// column at fault where it can be told (a name without a match key). Bad rows make it fail with a *ProblemError once the whole file
+// has been read; the sink has then seen only the good rows.
+func ScanPayments(ctx context.Context, path string, ents *Entities, fx *FX, opt Options, sink PaymentSink) (int64, error) {
+	t, err := openTable(path, paymentColumns)
+	if err != nil {
+		return 0, err
+	}
+	return scanPayments(ctx, t, ents, fx, opt, sink)
+}
+
+func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Options, sink PaymentSink) (int64, error) {
+	opt = opt.withDefaults()
+	nf := len(t.header)
+	cols := [6]int{}
+	for i, name := range payColumn {
+		cols[i] = t.col(name)
+	}
+	ai, cui := t.col("amount"), t.col("currency")
+	var mu sync.Mutex // serializes sink.Add
+	workers := make([]*payWorker, opt.Workers)
+	var resetErr error
+	reset := func() {
+		workers = make([]*payWorker, opt.Workers)
+		resetErr = sink.Reset()
+	}
+	// flush looks up the ids of a worker's batch and hands the rows to
+	// the sink.
+	flush := func(pw *payWorker, probs *problems) {
+		if len(pw.rows) == 0 {
+			return
+		}
+		pw.idx = slices.Grow(pw.idx[:0], len(pw.ends))[:len(pw.ends)]
+		ents.ix.findAll(pw.ids, pw.ends, 2, pw.idx)
+		s := unsafe.String(unsafe.SliceData(pw.arena), len(pw.arena))
+		pw.pay, pw.lines = pw.pay[:0], pw.lines[:0]
+		start := uint32(0)
+		for i := range pw.rows {
+			r := &pw.rows[i]
+			var fs [6]string
+			for k, end := range r.f {
+				fs[k] = s[start:end]
+				start = end
+			}
+			ok := true
+			side := [2]int32{-1, -1}
+			for k, col := range [2]int{pfPayerID, pfPayeeID} {
+				if fs[col] == "" {
+					continue
+				}
+				if side[k] = pw.idx[2*i+k]; side[k] < 0 {
+					refProblem(probs, int(r.line), payColumn[col], []byte(fs[col]))
+					ok = false
+					continue
+				}
+				fs[col] = ents.IDs[side[k]]
+			}
+			if !ok || !sink.Wanted(side[0], side[1], fs[pfDate]) {
+				continue
+			}
+			pw.pay = append(pw.pay, kamp.Payment{TxnID: fs[pfTxn], Date: fs[pfDate], PayerID: fs[pfPayerID], PayerName: fs[pfPayerName],
+				PayeeID: fs[pfPayeeID], PayeeName: fs[pfPayeeName], Amount: r.amount, Currency: r.currency})
+			pw.lines = append(pw.lines, r.line)
+		}
+		mu.Lock()
+		for i := range pw.pay {
+			if err := sink.Add(&pw.pay[i]); err != nil {
+				refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
+			}
+		}
+		mu.Unlock()
+		pw.rows, pw.arena = pw.rows[:0], pw.arena[:0]
+		pw.ids, pw.ends = pw.ids[:0], pw.ends[:0]
+	}
+	chunks, err := scan(ctx, t, opt.Workers, reset, func(w int, recs records) payChunk {
+		pw := workers[w]
+		if pw == nil {
+			pw = &payWorker{arena: make([]byte, 0, 128*paymentBatch), rows: make([]payRow, 0, paymentBatch)}
+			workers[w] = pw
+		}
+		c := payChunk{probs: newProblems(t, opt.MaxProblems)}
+		cc := payCurrencyCache{fx: fx}
+		for recs.next() {
+			f := recs.fields()
+			line := recs.line()
+			c.rows++
+			if len(f) != nf {
+				c.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+				continue
+			}
+			ok := true
+			var fs [6][]byte
+			for k, col := range cols {
+				if col >= 0 {
+					fs[k] = f[col]
+				}
+			}
+			if v := fs[pfTxn]; len(v) == 0 {
+				c.probs.add(line, "txn_id", nil, "required value is missing")
+				ok = false
+			} else if err := check.ID(str(v)); err != nil {
+				c.probs.addErr(line, "txn_id", v, err)
+				ok = false
+			}
+			date := fs[pfDate]
+			if len(date) == 0 {
+				c.probs.add(line, "date", nil, "required value is missing")
+				ok = false
+				date = nil
+			} else if err := check.Date(str(date)); err != nil {
+				c.probs.addErr(line, "date", date, err)
+				ok = false
+				date = nil
+			}
+			if len(fs[pfPayerID]) == 0 && len(fs[pfPayerName]) == 0 {
+				c.probs.add(line, "payer_id", nil, "the payer needs payer_id or payer_name")
+				ok = false
+			}
+			if len(fs[pfPayeeID]) == 0 && len(fs[pfPayeeName]) == 0 {
+				c.probs.add(line, "payee_id", nil, "the payee needs payee_id or payee_name")
+				ok = false
+			}
+			var cur []byte
+			if cui >= 0 {
+				cur = f[cui]
+			}
+			code, reason := cc.code(cur, date)
+			if reason != "" {
+				c.probs.add(line, "currency", cur, reason)
+				ok = false
+			}
+			var amount int64
+			if v := f[ai]; len(v) == 0 {
+				c.probs.add(line, "amount", nil, "required value is missing")
+				ok = false
+			} else if a, err := check.ParseFixed(str(v), kamp.AmountScale, false); err != nil {
+				c.probs.addErr(line, "amount", v, err)
+				ok = false
+			} else if a == 0 {
+				c.probs.add(line, "amount", v, "must be more than 0")
+				ok = false
+			} else {
+				amount = a
+			}
+			if !ok {
+				continue
+			}
+			r := payRow{amount: kamp.Amount(amount), currency: code, line: int32(line)}
+			for k, v := range fs {
+				pw.arena = append(pw.arena, v...)
+				r.f[k] = uint32(len(pw.arena))
+			}
+			pw.rows = append(pw.rows, r)
+			pw.ids = append(pw.ids, fs[pfPayerID]...)
+			pw.ends = append(pw.ends, uint32(len(pw.ids)))
+			pw.ids = append(pw.ids, fs[pfPayeeID]...)
+			pw.ends = append(pw.ends, uint32(len(pw.ids)))
+			if len(pw.rows) == paymentBatch || len(pw.arena) > 1<<30 {
+				flush(pw, c.probs)
+			}
+		}
+		flush(pw, c.probs)
+		return c
+	})
+	if err != nil {
+		return 0, err
+	}
+	if resetErr != nil {
+		return 0, resetErr
+	}
+	probs := make([]*problems, len(chunks))
+	var rows int64
+	for i, c := range chunks {
+		probs[i] = c.probs
+		rows += c.rows
+	}
+	if err := mergeProblems(t, opt.MaxProblems, probs); err != nil {
+		return rows, err
+	}
+	return rows, nil
+}
+
+// refused records the problem of a row the sink refused: an unknown id or a
+// name without a match key at its column, anything else as the sink says.
+func refused(probs *problems, ents *Entities, line int, p *kamp.Payment, err error) {
+	sides := [2]struct {
+		id, name       string
+		idCol, nameCol string
+	}{{p.PayerID, p.PayerName, "payer_id", "payer_name"}, {p.PayeeID, p.PayeeName, "payee_id", "payee_name"}}
+	var buf []byte
+	for _, s := range sides {
+		if s.id != "" {
+			if _, ok := ents.Index(s.id); !ok {
+				refProblem(probs, line, s.idCol, []byte(s.id))
+				return
+			}
+			continue
+		}
+		if buf = names.AppendMatchKey(buf[:0], s.name); len(buf) == 0 {
+			probs.add(line, s.nameCol, []byte(s.name), "the name has an empty match key: it holds only spaces and brackets")
+			return
+		}
+	}
+	probs.addErr(line, "", nil, err)
+}
+
+// payCurrencyCache checks the currency of payments, remembering the last
+// (currency, month) pair: the rows of a file mostly share it.
+type payCurrencyCache struct {
+	fx       *FX
+	cur      []byte
+	month    [7]byte
+	lastCode string
+	valid    bool
+}
+
+// code returns the upper-case currency code of the field cur for a payment
+// on date (a valid date, or nil when it is not one), or the reason it is
+// not acceptable: not an ISO 4217 code, or without a rate on or before the
+// last day of the payment's month.
+func (cc *payCurrencyCache) code(cur, date []byte) (string, string) {
+	if date == nil {
+		_, reason := currencyCode(cur)
+		return "", reason
+	}
+	if cc.valid && bytes.Equal(date[:7], cc.month[:]) && bytes.Equal(cur, cc.cur) {
+		return cc.lastCode, ""
+	}
+	cc.valid = false
+	code, reason := currencyCode(cur)
+	if reason != "" {
+		return "", reason
+	}
+	if code != kamp.ReportingCurrency {
+		end := check.PeriodEnd(string(date[:7]))
+		if _, ok := cc.fx.Rate(code, end); !ok {
+			first := cc.fx.first(code)
+			if first == "" {
+				return "", "unknown currency: no exchange rate for " + code + " in fx.csv"
+			}
+			return "", fmt.Sprintf("no exchange rate for %s on or before %s (the first is on %s)", code, end, first)
+		}
+	}
+	cc.cur = append(cc.cur[:0], cur...)
+	copy(cc.month[:], date[:7])
+	cc.lastCode, cc.valid = code, true
+	return code, ""
+}
+
+// LoadEntityNames reads the name column of entities.csv (or .csv.gz,
+// .xlsx) at path, which LoadEntities has read into ents: names[i] is entity
+// i's name. The names share one backing string. It fails when the file no
+// longer matches ents.
+func LoadEntityNames(ctx context.Context, path string, ents *Entities, opt Options) ([]string, error) {
+	t, err := openTable(path, entityColumns)
+	if err != nil {
+		return nil, err
+	}
+	opt = opt.withDefaults()
+	nf := len(t.header)
+	ni := t.col("name")
+	type part struct {
+		arena []byte
+		ends  []uint32
+		bad   bool
+	}
+	parts, err := scan(ctx, t, opt.Workers, nil, func(_ int, recs records) *part {
+		p := &part{}
+		if hint := recs.sizeHint(); hint > 0 {
+			p.arena = make([]byte, 0, 24*hint)
+			p.ends = make([]uint32, 0, hint)
+		}
+		for recs.next() {
+			f := recs.fields()
+			if len(f) != nf || len(f[ni]) == 0 {
+				p.bad = true
+				continue
+			}
+			p.arena = append(p.arena, f[ni]...)
+			p.ends = append(p.ends, uint32(len(p.arena)))
+		}
+		return p
+	})
+	if err != nil {
+		return nil, err
+	}
+	n, size := 0, 0
+	for _, p := range parts {
+		if p.bad {
+			return nil, kamp.Errorf(kamp.EINVALID, "%s: the file has changed since it was read", t.name)
+		}
+		n += len(p.ends)
+		size += len(p.arena)
+	}
+	if n != ents.Len() {
+		return nil, kamp.Errorf(kamp.EINVALID, "%s: the file has changed since it was read (%d entities, now %d rows)", t.name, ents.Len(), n)
+	}
+	buf := make([]byte, 0, size)
+	for _, p := range parts {
+		buf = append(buf, p.arena...)
+	}
+	s := unsafe.String(unsafe.SliceData(buf), len(buf))
+	out := make([]string, 0, n)
+	base := 0
+	for _, p := range parts {
+		start := 0
+		for _, end := range p.ends {
+			out = append(out, s[base+start:base+int(end)])
+			start = int(end)
+		}
+		base += len(p.arena)
+	}
+	return out, nil
+}

@@ -1,0 +1,267 @@
+package dataset
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"unsafe"
+
+	"github.com/kampbank/kamp"
+)
+
+const paymentsEntities = "id,name,is_client\nA,Alpha Co,1\nB,\"Beta, Ltd\",1\nC,（甲）有限公司,0\n"
+
+const paymentsFX = "date,currency,rate\n2024-01-15,USD,7.1\n"
+
+// recorder is a PaymentSink that keeps copies of the payments it is given.
+type recorder struct {
+	got     []kamp.Payment
+	resets  int
+	refuse  string // a txn_id to refuse
+	skip    string // a date to leave out
+	skipped atomic.Int64
+	ents    *Entities
+	sameIDs bool // every id given was the entities' own string
+}
+
+func (r *recorder) Wanted(payer, payee int32, date string) bool {
+	if date == r.skip {
+		r.skipped.Add(1)
+		return false
+	}
+	return true
+}
+
+func (r *recorder) Add(p *kamp.Payment) error {
+	if p.TxnID == r.refuse {
+		return kamp.Errorf(kamp.EINVALID, "payment %q: refused", p.TxnID)
+	}
+	for _, id := range []string{p.PayerID, p.PayeeID} {
+		if id == "" {
+			continue
+		}
+		i, _ := r.ents.Index(id)
+		if unsafe.StringData(r.ents.IDs[i]) != unsafe.StringData(id) {
+			r.sameIDs = false
+		}
+	}
+	c := *p
+	c.TxnID, c.Date = strings.Clone(c.TxnID), strings.Clone(c.Date)
+	c.PayerID, c.PayerName = strings.Clone(c.PayerID), strings.Clone(c.PayerName)
+	c.PayeeID, c.PayeeName = strings.Clone(c.PayeeID), strings.Clone(c.PayeeName)
+	r.got = append(r.got, c)
+	return nil
+}
+
+func (r *recorder) Reset() error {
+	r.resets++
+	r.got = nil
+	return nil
+}
+
+// sorted returns the payments by txn_id.
+func (r *recorder) sorted() []kamp.Payment {
+	out := slices.Clone(r.got)
+	slices.SortFunc(out, func(a, b kamp.Payment) int { return cmp.Compare(a.TxnID, b.TxnID) })
+	return out
+}
+
+// scanFolder writes entities, fx and payments into a folder and scans the
+// payments into a recorder.
+func scanFolder(t testing.TB, payments string, opt Options, rec *recorder) (int64, error) {
+	t.Helper()
+	dir := writeFolder(t, map[string]string{"entities.csv": paymentsEntities, "fx.csv": paymentsFX, "payments.csv": payments})
+	ctx := context.Background()
+	ents, err := LoadEntities(ctx, filepath.Join(dir, "entities.csv"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := LoadFX(ctx, filepath.Join(dir, "fx.csv"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.ents, rec.sameIDs = ents, true
+	return ScanPayments(ctx, filepath.Join(dir, "payments.csv"), ents, fx, opt, rec)
+}
+
+func TestScanPayments(t *testing.T) {
+	const csv = "TXN_ID,date,payer_id,payer_name,payee_id,payee_name,amount,currency\n" +
+		"T1,2024-02-01,A,ignored,B,,12.5,usd\n" +
+		"T2,2024-02-02,,\"Gamma, Inc\",A,,3,\n" +
+		"T3,2024-02-03,B,,,（甲）有限公司,0.0001,CNY\n" +
+		"T4,2024-02-04,A,,B,,1,\n"
+	rec := &recorder{skip: "2024-02-04"}
+	rows, err := scanFolder(t, csv, Options{}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 4 {
+		t.Errorf("rows = %d, want 4", rows)
+	}
+	want := []kamp.Payment{
+		{TxnID: "T1", Date: "2024-02-01", PayerID: "A", PayerName: "ignored", PayeeID: "B", Amount: 125000, Currency: "USD"},
+		{TxnID: "T2", Date: "2024-02-02", PayerName: "Gamma, Inc", PayeeID: "A", Amount: 30000, Currency: "CNY"},
+		{TxnID: "T3", Date: "2024-02-03", PayerID: "B", PayeeName: "（甲）有限公司", Amount: 1, Currency: "CNY"},
+	}
+	if got := rec.sorted(); !slices.Equal(got, want) {
+		t.Errorf("payments =\n%+v\nwant\n%+v", got, want)
+	}
+	if rec.skipped.Load() != 1 {
+		t.Errorf("Wanted left out %d rows, want 1", rec.skipped.Load())
+	}
+	if !rec.sameIDs {
+		t.Error("ids were not the entities' own strings")
+	}
+}
+
+func TestScanPaymentsProblems(t *testing.T) {
+	const head = "txn_id,date,payer_id,payer_name,payee_id,payee_name,amount,currency\n"
+	for _, tc := range []struct {
+		name, row string
+		want      string
+	}{
+		{"missing txn", ",2024-01-20,A,,B,,1,", `payments.csv:2:txn_id: required value is missing`},
+		{"bad txn", "T 1,2024-01-20,A,,B,,1,", ""},
+		{"missing date", "T1,,A,,B,,1,", `payments.csv:2:date: required value is missing`},
+		{"bad date", "T1,2024-02-30,A,,B,,1,", `payments.csv:2:date: "2024-02-30": day 30 does not exist in 2024-02, which has 29 days`},
+		{"no payer", "T1,2024-01-20,,,B,,1,", `payments.csv:2:payer_id: the payer needs payer_id or payer_name`},
+		{"no payee", "T1,2024-01-20,A,,,,1,", `payments.csv:2:payee_id: the payee needs payee_id or payee_name`},
+		{"unknown payer", "T1,2024-01-20,X,,B,,1,", `payments.csv:2:payer_id: "X": unknown entity: no such id in entities.csv`},
+		{"unknown payee", "T1,2024-01-20,A,,Y,name,1,", `payments.csv:2:payee_id: "Y": unknown entity: no such id in entities.csv`},
+		{"zero amount", "T1,2024-01-20,A,,B,,0.00,", `payments.csv:2:amount: "0.00": must be more than 0`},
+		{"negative amount", "T1,2024-01-20,A,,B,,-1,", ""},
+		{"missing amount", "T1,2024-01-20,A,,B,,,", `payments.csv:2:amount: required value is missing`},
+		{"unknown currency", "T1,2024-01-20,A,,B,,1,GBP", `payments.csv:2:currency: "GBP": unknown currency: no exchange rate for GBP in fx.csv`},
+		{"rate too late", "T1,2023-12-20,A,,B,,1,USD", `payments.csv:2:currency: "USD": no exchange rate for USD on or before 2023-12-31 (the first is on 2024-01-15)`},
+		{"wrong fields", "T1,2024-01-20,A,,B,,1", `payments.csv:2: wrong number of fields: 7, the header has 8`},
+		{"empty match key", "T1,2024-01-20,,( ),B,,1,", `payments.csv:2:payer_name: "( )": the name has an empty match key: it holds only spaces and brackets`},
+		{"refused", "T9,2024-01-20,A,,B,,1,", `payments.csv:2: payment "T9": refused`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{refuse: "T9"}
+			if strings.Contains(tc.name, "match key") {
+				rec.refuse = "T1"
+			}
+			_, err := scanFolder(t, head+tc.row+"\nT5,2024-01-20,A,,B,,1,\n", Options{}, rec)
+			var pe *ProblemError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v, want a *ProblemError", err)
+			}
+			if len(pe.Problems) != 1 {
+				t.Fatalf("problems = %v, want one", pe.Problems)
+			}
+			if got := FormatProblem(pe.Problems[0]); tc.want != "" && got != tc.want {
+				t.Errorf("problem = %s\nwant      %s", got, tc.want)
+			}
+			if len(rec.got) != 1 || rec.got[0].TxnID != "T5" {
+				t.Errorf("the sink got %+v, want only T5", rec.got)
+			}
+		})
+	}
+}
+
+func TestScanPaymentsMissingColumn(t *testing.T) {
+	_, err := scanFolder(t, "txn_id,date,payer_id,payee_id\nT1,2024-01-20,A,B\n", Options{}, &recorder{})
+	if err == nil || !strings.Contains(err.Error(), `missing required column "amount"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// paymentsFile returns a payments.csv of n rows in various shapes.
+func paymentsFile(n int) string {
+	var b strings.Builder
+	b.WriteString("txn_id,date,payer_id,payer_name,payee_id,payee_name,amount,currency\n")
+	for i := range n {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "T%d,2024-02-%02d,A,,B,,%d.%d,\n", i, 1+i%28, i+1, i%10)
+		case 1:
+			fmt.Fprintf(&b, "T%d,2024-03-%02d,,\"Name, %d\",A,,%d,USD\n", i, 1+i%28, i%7, i+1)
+		case 2:
+			fmt.Fprintf(&b, "\"T%d\",2024-04-01,B,,,\"line\nbreak %d\",1,cny\r\n", i, i%5)
+		default:
+			fmt.Fprintf(&b, "T%d,2024-05-01,C,,A,,0.5,\n\n", i)
+		}
+	}
+	return b.String()
+}
+
+// TestScanPaymentsChunks checks that the payments handed over do not depend
+// on how the file is cut, and that a file the fast reader gives up on is
+// read again after a Reset.
+func TestScanPaymentsChunks(t *testing.T) {
+	csv := paymentsFile(500)
+	whole := &recorder{}
+	if _, err := scanFolder(t, csv, Options{Workers: 1}, whole); err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.got) != 500 {
+		t.Fatalf("%d payments, want 500", len(whole.got))
+	}
+	defer func(n int) { chunkSize = n }(chunkSize)
+	chunkSize = 101
+	cut := &recorder{}
+	rows, err := scanFolder(t, csv, Options{Workers: 3}, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 500 || !slices.Equal(whole.sorted(), cut.sorted()) {
+		t.Errorf("chunked scan differs (%d rows)", rows)
+	}
+	// Bytes that are not UTF-8 make the fast reader give up: the file is
+	// read again, and the error is the sequential reader's.
+	bad := &recorder{}
+	_, err = scanFolder(t, csv+"T9,2024-01-20,A,\xff,B,,1,\n", Options{Workers: 2}, bad)
+	if err == nil || bad.resets != 1 {
+		t.Errorf("err = %v, resets = %d", err, bad.resets)
+	}
+}
+
+func TestLoadEntityNames(t *testing.T) {
+	dir := writeFolder(t, map[string]string{"entities.csv": paymentsEntities, "more.csv": "id,name\nA,x\n"})
+	ctx := context.Background()
+	ents, err := LoadEntities(ctx, filepath.Join(dir, "entities.csv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadEntityNames(ctx, filepath.Join(dir, "entities.csv"), ents, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Alpha Co", "Beta, Ltd", "（甲）有限公司"}; !slices.Equal(got, want) {
+		t.Errorf("names = %q, want %q", got, want)
+	}
+	if _, err := LoadEntityNames(ctx, filepath.Join(dir, "more.csv"), ents, Options{}); err == nil {
+		t.Error("a file of another length was accepted")
+	}
+}
+
+// FuzzScanPayments checks that any payments.csv is either read or refused
+// with an error, the same whole as cut in small chunks.
+func FuzzScanPayments(f *testing.F) {
+	f.Add(paymentsFile(9))
+	f.Add("txn_id,date,payer_id,payee_name,amount\nT1,2024-02-01,A,\"x\"\"y\",1\n")
+	f.Add("amount,date,txn_id,payer_name,payee_id,currency\n1,2024-02-01,T1,( ),B,usd\n")
+	f.Add("txn_id,date,payer_id,payee_id,amount\nT1,2024-02-31,A,B,-1\nT1,2024-02-01,X,B,1\n")
+	f.Fuzz(func(t *testing.T, csv string) {
+		whole := &recorder{}
+		_, err1 := scanFolder(t, csv, Options{Workers: 1}, whole)
+		old := chunkSize
+		chunkSize = 16
+		cut := &recorder{}
+		_, err2 := scanFolder(t, csv, Options{Workers: 2}, cut)
+		chunkSize = old
+		if (err1 == nil) != (err2 == nil) || err1 != nil && err1.Error() != err2.Error() {
+			t.Fatalf("whole: %v; cut: %v", err1, err2)
+		}
+		if !slices.Equal(whole.sorted(), cut.sorted()) {
+			t.Fatal("cut scan differs")
+		}
+	})
+}
