@@ -3,7 +3,9 @@
 // and reference, and loads an import — one file or a folder — all or
 // nothing. Bad rows are reported with file, line, column, value and reason;
 // with quarantine the good rows load and the bad ones are kept with their
-// reasons.
+// reasons. Public ownership data — GLEIF Level 2 relationship records
+// (RR-CDF XML) and Open Ownership BODS statements (JSON) — loads the same way
+// (see public.go and package ownership).
 package ingest
 
 import (
@@ -31,7 +33,7 @@ const (
 )
 
 // Kinds lists the kinds in load order.
-var Kinds = []string{KindFX, KindEntities, KindOwnership, KindMetrics, KindExposures, KindPayments}
+var Kinds = []string{KindFX, KindEntities, KindOwnership, KindGLEIF, KindBODS, KindMetrics, KindExposures, KindPayments}
 
 func kindRank(k string) int {
 	for i, x := range Kinds {
@@ -48,8 +50,12 @@ var suffixes = []string{".csv.gz", ".csv", ".xlsx"}
 // KindOf tells the kind of an interchange file from its base name: the kind's
 // name, optionally followed by "_", "-" or "." and anything, then .csv,
 // .csv.gz or .xlsx (case-insensitive): entities.csv, payments_2026-10.csv.gz.
+// Public ownership files are told by publicKindOf (public.go).
 func KindOf(path string) (string, bool) {
 	base := strings.ToLower(filepath.Base(path))
+	if k, ok := publicKindOf(base); ok {
+		return k, true
+	}
 	stem := ""
 	for _, s := range suffixes {
 		if strings.HasSuffix(base, s) {
@@ -61,6 +67,9 @@ func KindOf(path string) (string, bool) {
 		return "", false
 	}
 	for _, k := range Kinds {
+		if isPublic(k) {
+			continue
+		}
 		if stem == k {
 			return k, true
 		}
@@ -91,7 +100,7 @@ func collect(paths []string) ([]inputFile, []string, error) {
 		kind, ok := KindOf(p)
 		if !ok {
 			if explicit {
-				return kamp.Errorf(kamp.EINVALID, "%s: cannot tell which interchange file this is: name it fx, entities, ownership, metrics, exposures or payments, ending in .csv, .csv.gz or .xlsx", filepath.Base(p))
+				return kamp.Errorf(kamp.EINVALID, "%s: cannot tell which interchange file this is: name it fx, entities, ownership, metrics, exposures or payments, ending in .csv, .csv.gz or .xlsx (or name a GLEIF relationship file *rr*.xml, a BODS file *.json or *.jsonl)", filepath.Base(p))
 			}
 			warnings = append(warnings, fmt.Sprintf("%s: not an interchange file name; passed over", filepath.Base(p)))
 			return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/ownership"
 	"github.com/kampbank/kamp/store"
 	"github.com/kampbank/kamp/tabular"
 )
@@ -47,6 +48,9 @@ type Result struct {
 	Errors     []kamp.RowError
 	ErrorCount int
 	Warnings   []string
+	// Disagreements are the entities whose ultimate parent by a GLEIF file
+	// of a loaded import differs from kamp's ultimate controller.
+	Disagreements []ownership.Disagreement
 }
 
 // chunkRows is how many rows go to the store at a time.
@@ -183,6 +187,10 @@ func Run(ctx context.Context, db *store.DB, paths []string, opt Options) (Result
 	if err := im.load.Commit(ctx, b, im.errs); err != nil {
 		return im.fail(&res, b, err)
 	}
+	// The data is committed: a failed comparison is only a warning.
+	if res.Disagreements, err = im.compareUltimates(ctx); err != nil {
+		res.Warnings = append(res.Warnings, err.Error())
+	}
 	return res, nil
 }
 
@@ -249,6 +257,7 @@ type importer struct {
 	errCount int
 	fatal    bool
 	warnings []string
+	public   publicState
 }
 
 // prepare loads from the store what checking these files needs.

@@ -202,6 +202,9 @@ func (r *row) currency(on string) string {
 // file reads, checks and loads one file. Row problems are recorded; the
 // returned error is for failures of the import itself.
 func (im *importer) file(f *inputFile, meta *kamp.ImportFile) error {
+	if isPublic(f.kind) {
+		return im.publicFile(f, meta)
+	}
 	tr, err := tabular.Open(f.path)
 	if err != nil {
 		im.readErr(f.name, err)

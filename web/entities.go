@@ -301,6 +301,8 @@ type entityPage struct {
 	Metrics   []metricRow
 	Custom    []string
 	Exposures []kamp.Exposure
+	// Group is the entity's corporate group, nil when it is in none.
+	Group *store.EntityGroup
 	// Headline figures.
 	Latest         *kamp.Metric // the latest period's metric in CNY, if any
 	ExposureTotals []currencyTotal
@@ -329,6 +331,12 @@ func (s *Server) loadEntity(r *http.Request, id string) (entityPage, error) {
 		return p, err
 	}
 	if p.Exposures, err = s.db.ExposuresOf(ctx, id); err != nil {
+		return p, err
+	}
+	switch g, err := s.db.GroupOf(ctx, id); {
+	case err == nil:
+		p.Group = &g
+	case kamp.ErrorCode(err) != kamp.ENOTFOUND:
 		return p, err
 	}
 	seen := map[string]bool{}

@@ -374,5 +374,8 @@ func (s *Server) launch(up uploadRequest, user *kamp.User) {
 			}
 		}
 		s.imports.finish(up.BatchID, status, reason, berr == nil)
+		if err == nil && importAffectsGroups(res.Batch) {
+			s.RecomputeGroups()
+		}
 	}()
 }

@@ -19,7 +19,8 @@ type navItem struct {
 var navigation = []navItem{
 	{Key: "nav.dashboard", Path: "/"},
 	{Key: "nav.entities", Path: "/entities"},
-	// nav.groups, nav.screening, nav.chain, nav.organisation go here.
+	{Key: "nav.groups", Path: "/groups"},
+	// nav.screening, nav.chain, nav.organisation go here.
 	{Key: "nav.imports", Path: "/imports", Roles: importRoles},
 	{Key: "nav.audit", Path: "/audit", Roles: auditRoles},
 	// nav.settings goes here.

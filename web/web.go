@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/control"
 	"github.com/kampbank/kamp/store"
 )
 
@@ -51,6 +53,11 @@ type Config struct {
 	MaxUploadFiles int
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
+	// Tier1 is the bank's tier-1 net capital in CNY for the large-exposure
+	// limits of corporate groups; 0 flags nothing.
+	Tier1 kamp.Amount
+	// Regime is the large-exposure regime; zero means control.CN2018.
+	Regime control.Regime
 }
 
 // Server is kamp's HTTP server: pages, API, health and metrics.
@@ -64,6 +71,7 @@ type Server struct {
 	assets  *assets
 	metrics *metrics
 	imports *importTracker
+	groups  *groupJob
 	started time.Time
 
 	// routes lists every registered pattern, for the OpenAPI test.
@@ -96,6 +104,9 @@ func New(cfg Config, db *store.DB, logger *slog.Logger) (*Server, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
+	if cfg.Regime.Name == "" {
+		cfg.Regime = control.CN2018
+	}
 	if cfg.DataDir == "" {
 		dir, err := os.MkdirTemp("", "kamp-data-")
 		if err != nil {
@@ -123,6 +134,7 @@ func New(cfg Config, db *store.DB, logger *slog.Logger) (*Server, error) {
 		assets:  as,
 		metrics: newMetrics(),
 		imports: newImportTracker(),
+		groups:  &groupJob{},
 		started: cfg.Now(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -166,6 +178,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /{$}", s.page(s.handleDashboard))
 	s.handle("GET /entities", s.page(s.handleEntities))
 	s.handle("GET /entities/{id}", s.page(s.handleEntity))
+	s.handle("GET /groups", s.page(s.handleGroups))
+	s.handle("GET /groups/{id}", s.page(s.handleGroup))
+	s.handle("GET /groups/{id}/graph.json", s.page(s.handleGroupGraph))
 	s.handle("GET /imports", s.page(s.handleImports, importRoles...))
 	s.handle("POST /imports", s.page(s.handleUpload, importRoles...))
 	s.handle("GET /imports/{id}", s.page(s.handleImport, importRoles...))
@@ -176,6 +191,9 @@ func (s *Server) registerRoutes() {
 	// JSON API.
 	s.handle("GET /api/v1/entities", s.api(s.apiEntities))
 	s.handle("GET /api/v1/entities/{id}", s.api(s.apiEntity))
+	s.handle("GET /api/v1/groups", s.api(s.apiGroups))
+	s.handle("GET /api/v1/groups/{id}", s.api(s.apiGroup))
+	s.handle("GET /api/v1/groups/{id}/members", s.api(s.apiGroupMembers))
 	s.handle("GET /api/v1/imports", s.api(s.apiImports, importRoles...))
 	s.handle("POST /api/v1/imports", s.api(s.apiUpload, importRoles...))
 	s.handle("GET /api/v1/imports/{id}", s.api(s.apiImport, importRoles...))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/control"
+	"github.com/kampbank/kamp/grouping"
 	"github.com/kampbank/kamp/ingest"
 	"github.com/kampbank/kamp/store"
 )
@@ -28,6 +31,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return kamp.Errorf(kamp.EINVALID, "name at least one file or folder to import")
+	}
+	// Read the group settings first: a bad one stops the import before it
+	// loads anything.
+	tier1, regime, err := grouping.FromEnv()
+	if err != nil {
+		return err
 	}
 	limitMemory()
 	st, err := store.Open(ctx, *db, e.log)
@@ -58,6 +67,37 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if res.Batch.Status == kamp.ImportRejected {
 		return exitError{1}
 	}
+	return recomputeAfterImport(ctx, e, st, res.Batch, tier1, regime, *quiet)
+}
+
+// recomputeAfterImport recomputes the corporate groups when the import
+// loaded entities, ownership, exposures or exchange rates.
+func recomputeAfterImport(ctx context.Context, e *env, st *store.DB, b kamp.ImportBatch, tier1 kamp.Amount, regime control.Regime, quiet bool) error {
+	if b.Status != kamp.ImportLoaded && b.Status != kamp.ImportPartial {
+		return nil
+	}
+	affected := false
+	for _, f := range b.Files {
+		affected = affected || (!f.Skipped && f.Loaded > 0 && grouping.Affects(f.Kind))
+	}
+	if !affected {
+		return nil
+	}
+	start := time.Now()
+	id, err := grouping.Recompute(ctx, st, tier1, regime, func(stage string, done, total int) {
+		if !quiet {
+			fmt.Fprintf(e.stderr, "groups: %s (%d/%d)\n", stage, done, total)
+		}
+	})
+	if err != nil {
+		return kamp.WrapError(kamp.ErrorCode(err), err, "the import is loaded, but the groups were not recomputed: %s", kamp.ErrorMessage(err))
+	}
+	run, err := st.LatestGroupRun(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "groups %s: %d entities, %d groups of two or more, %d control cycles, %d conflicts, in %s\n",
+		id, run.Entities, run.Groups, run.Cycles, run.Conflicts, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -82,6 +122,16 @@ func printImport(w io.Writer, res ingest.Result, elapsed time.Duration) {
 			continue
 		}
 		fmt.Fprintf(w, "  %-24s %-10s %10d rows  %10d loaded  %8d bad\n", f.Name, f.Kind, f.Rows, f.Loaded, f.Rejected)
+	}
+	for i, d := range res.Disagreements {
+		if i == 0 {
+			fmt.Fprintf(w, "GLEIF's ultimate parent differs from kamp's ultimate controller for %d entities (entity: GLEIF, kamp):\n", len(res.Disagreements))
+		}
+		if i == 20 {
+			fmt.Fprintf(w, "  … and %d more\n", len(res.Disagreements)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s: %s, %s\n", d.Entity, d.GLEIF, cmp.Or(d.Kamp, "not in kamp"))
 	}
 	if res.ErrorCount == 0 {
 		return

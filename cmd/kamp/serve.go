@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/grouping"
 	"github.com/kampbank/kamp/ingest"
 	"github.com/kampbank/kamp/store"
 	"github.com/kampbank/kamp/web"
@@ -49,6 +50,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := st.FailRunningImports(ctx); err != nil {
 		return err
 	}
+	if err := st.FailRunningGroupRuns(ctx); err != nil {
+		return err
+	}
+	tier1, regime, err := grouping.FromEnv()
+	if err != nil {
+		return err
+	}
 	if err := ensureAdmin(ctx, e, st); err != nil {
 		return err
 	}
@@ -66,9 +74,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		e.log.Info("search index ready", "elapsed", time.Since(start).Round(time.Millisecond))
 	}()
-	srv, err := web.New(web.Config{Addr: *addr, SecureCookies: *secure, DataDir: *dataDir, Version: version}, st, e.log)
+	srv, err := web.New(web.Config{Addr: *addr, SecureCookies: *secure, DataDir: *dataDir, Version: version, Tier1: tier1, Regime: regime}, st, e.log)
 	if err != nil {
 		return err
+	}
+	// Groups missing or computed from older data: recompute them in the
+	// background; the groups page shows the progress.
+	if stale, err := grouping.Stale(ctx, st); err != nil {
+		e.log.Warn("cannot tell whether the groups are up to date", "err", err)
+	} else if stale {
+		srv.RecomputeGroups()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
