@@ -9,13 +9,21 @@
     nodes.forEach(function (n) {
       (rows[n.depth] = rows[n.depth] || []).push(n);
     });
-    var widest = 1;
-    Object.keys(rows).forEach(function (d) { widest = Math.max(widest, rows[d].length); });
+    var widest = 1, deepest = 0;
+    Object.keys(rows).forEach(function (d) {
+      widest = Math.max(widest, rows[d].length);
+      deepest = Math.max(deepest, Number(d));
+    });
+    // The chart is scaled to fit its box: space the rows so that the drawing
+    // keeps a landscape shape (about 16:10) however wide the widest row is,
+    // instead of flattening into a line.
+    var width = (widest + 1) * 120;
+    var rowGap = Math.max(140, width / 1.6 / (deepest + 1));
     Object.keys(rows).forEach(function (d) {
       var row = rows[d];
       row.forEach(function (n, i) {
         n.x = (i + 1) * (widest + 1) / (row.length + 1) * 120;
-        n.y = Number(d) * 140;
+        n.y = Number(d) * rowGap;
       });
     });
   }
