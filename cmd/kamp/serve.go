@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kampbank/kamp"
@@ -61,8 +62,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *demoFlag {
-		if err := ensureDemo(ctx, e, st, *dataDir); err != nil {
+		demoTier1, err := ensureDemo(ctx, e, st, *dataDir)
+		if err != nil {
 			return err
+		}
+		// The demo bank comes with a tier-1 capital under which its largest
+		// group breaches the group limit, so that the limits have something
+		// to show; KAMP_TIER1_CAPITAL still decides when it is set.
+		if tier1 == 0 && demoTier1 > 0 {
+			tier1 = demoTier1
+			e.log.Info("demo tier-1 capital", "yuan", tier1.String())
 		}
 	}
 	// Build the entity search index before the first search asks for it.
@@ -140,29 +149,53 @@ func ensureAdmin(ctx context.Context, e *env, st *store.DB) error {
 	return nil
 }
 
+// demoTier1File keeps, beside the demo bank's files, the tier-1 capital the
+// generator suggested for it.
+const demoTier1File = "tier1-capital.txt"
+
 // ensureDemo generates and imports the demo bank when the database holds no
-// entities yet.
-func ensureDemo(ctx context.Context, e *env, st *store.DB, dataDir string) error {
-	stats, err := st.Stats(ctx)
-	if err != nil || stats.Entities > 0 {
-		return err
-	}
+// entities yet, and returns the demo's tier-1 capital (0 if unknown).
+func ensureDemo(ctx context.Context, e *env, st *store.DB, dataDir string) (kamp.Amount, error) {
 	dir := filepath.Join(dataDir, fmt.Sprintf("demo-%s-seed%d", demoSize, demoSeed))
+	stats, err := st.Stats(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if stats.Entities > 0 {
+		return readDemoTier1(dir), nil
+	}
 	fmt.Fprintf(e.stdout, "First start with --demo: generating a size-%s demo bank in %s and importing it (about a minute)…\n", demoSize, dir)
 	start := time.Now()
-	if _, err := generateDemo(ctx, e, demoSize, demoSeed, dir); err != nil {
-		return err
+	sum, err := generateDemo(ctx, e, demoSize, demoSeed, dir)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, demoTier1File), []byte(sum.Tier1Capital.String()+"\n"), 0o644); err != nil {
+		return 0, kamp.WrapError(kamp.EINVALID, err, "cannot write %s", filepath.Join(dir, demoTier1File))
 	}
 	bar := newProgressBar(e.stderr, false)
 	res, err := ingest.Run(ctx, st, []string{dir}, ingest.Options{By: "demo", Progress: bar.update, Logger: e.log})
 	bar.done()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if res.Batch.Status != kamp.ImportLoaded {
 		printImport(e.stderr, res, time.Since(start))
-		return kamp.Errorf(kamp.EINTERNAL, "the demo bank did not import cleanly (%s)", res.Batch.Status)
+		return 0, kamp.Errorf(kamp.EINTERNAL, "the demo bank did not import cleanly (%s)", res.Batch.Status)
 	}
 	fmt.Fprintf(e.stdout, "Demo bank ready in %s.\n", time.Since(start).Round(time.Second))
-	return nil
+	return sum.Tier1Capital, nil
+}
+
+// readDemoTier1 reads the demo's tier-1 capital, or 0.
+func readDemoTier1(dir string) kamp.Amount {
+	b, err := os.ReadFile(filepath.Join(dir, demoTier1File))
+	if err != nil {
+		return 0
+	}
+	a, err := grouping.ParseTier1(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	return a
 }
