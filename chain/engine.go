@@ -153,7 +153,30 @@ func New(in Input) (*Accumulator, error) {
 // date, an amount <= 0, a side with neither id nor name, an id that is not
 // an entity, a name whose match key is empty, a currency without a rate on
 // or before the end of the payment's month, and an exact sum that overflows.
-func (a *Accumulator) Add(p kamp.Payment) error {
+func (a *Accumulator) Add(p kamp.Payment) error { return a.add(p, -1, -1) }
+
+// AddIndexed is Add for a payment whose sides given by id the caller has
+// already resolved: payer and payee are the entity indexes of PayerID and
+// PayeeID (in Input.IDs), or -1 for a side given by name only. It skips the
+// id lookups that Add makes, which are a quarter of its time on large
+// banks; the results are the same as Add's.
+func (a *Accumulator) AddIndexed(p kamp.Payment, payer, payee int32) error {
+	n := int32(len(a.ids))
+	for _, x := range [2]struct {
+		idx  int32
+		id   string
+		role string
+	}{{payer, p.PayerID, "payer"}, {payee, p.PayeeID, "payee"}} {
+		if x.idx >= n || (x.idx >= 0) != (x.id != "") || (x.idx >= 0 && a.ids[x.idx] != x.id) {
+			return kamp.Errorf(kamp.EINVALID, "payment %q: %s index %d does not match %s_id %q", p.TxnID, x.role, x.idx, x.role, x.id)
+		}
+	}
+	return a.add(p, payer, payee)
+}
+
+// add adds p; payer and payee are its id sides' entity indexes when known,
+// else -1 (and Add looks the ids up).
+func (a *Accumulator) add(p kamp.Payment, payerIdx, payeeIdx int32) error {
 	d, ok := parseDate(p.Date)
 	if !ok {
 		return kamp.Errorf(kamp.EINVALID, "payment %q: date %q is not YYYY-MM-DD", p.TxnID, p.Date)
@@ -166,11 +189,11 @@ func (a *Accumulator) Add(p kamp.Payment) error {
 	if p.Amount <= 0 {
 		return kamp.Errorf(kamp.EINVALID, "payment %q: amount %s is not > 0", p.TxnID, p.Amount)
 	}
-	payer, err := a.resolve(p.TxnID, "payer", p.PayerID, p.PayerName)
+	payer, err := a.side(p.TxnID, "payer", payerIdx, p.PayerID, p.PayerName)
 	if err != nil {
 		return err
 	}
-	payee, err := a.resolve(p.TxnID, "payee", p.PayeeID, p.PayeeName)
+	payee, err := a.side(p.TxnID, "payee", payeeIdx, p.PayeeID, p.PayeeName)
 	if err != nil {
 		return err
 	}
@@ -292,6 +315,15 @@ func (a *Accumulator) note(s side) {
 }
 
 // resolve resolves one side of payment txn; role is "payer" or "payee".
+// side resolves one side of a payment, by its known entity index when idx
+// is not -1.
+func (a *Accumulator) side(txn, role string, idx int32, id, name string) (side, error) {
+	if idx >= 0 {
+		return side{cp: idx, entity: idx}, nil
+	}
+	return a.resolve(txn, role, id, name)
+}
+
 func (a *Accumulator) resolve(txn, role, id, name string) (side, error) {
 	if id != "" {
 		e, ok := a.byID[id]

@@ -30,13 +30,14 @@ type PaymentSink interface {
 	// given by id, -1 for a side given by name only. A row it returns false
 	// for is not given to Add.
 	Wanted(payer, payee int32, date string) bool
-	// Add takes one payment. Calls are never concurrent, but come in no
-	// particular order. The ids of p are those of the entities (so that
-	// comparing them with the entities' own strings is cheap); its other
-	// strings are valid only during the call: copy what is kept. An error
-	// makes the row a bad row of the file, reported at its line, and Add
-	// must then leave the sink as it was.
-	Add(p *kamp.Payment) error
+	// Add takes one payment, with the entity indexes of its sides given by
+	// id (-1 for a side given by name only). Calls are never concurrent,
+	// but come in no particular order. The ids of p are those of the
+	// entities (so that comparing them with the entities' own strings is
+	// cheap); its other strings are valid only during the call: copy what
+	// is kept. An error makes the row a bad row of the file, reported at
+	// its line, and Add must then leave the sink as it was.
+	Add(p *kamp.Payment, payer, payee int32) error
 	// Reset forgets every payment added: the file is read again from its
 	// start.
 	Reset() error
@@ -53,6 +54,7 @@ type payWorker struct {
 	arena []byte
 	rows  []payRow
 	pay   []kamp.Payment
+	sides []int32 // of pay: payer and payee entity indexes, two a payment
 	lines []int32 // of pay
 	ids   []byte  // payer and payee ids, two a row
 	ends  []uint32
@@ -128,7 +130,7 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 		pw.idx = slices.Grow(pw.idx[:0], len(pw.ends))[:len(pw.ends)]
 		ents.ix.findAll(pw.ids, pw.ends, 2, pw.idx)
 		s := unsafe.String(unsafe.SliceData(pw.arena), len(pw.arena))
-		pw.pay, pw.lines = pw.pay[:0], pw.lines[:0]
+		pw.pay, pw.sides, pw.lines = pw.pay[:0], pw.sides[:0], pw.lines[:0]
 		start := uint32(0)
 		for i := range pw.rows {
 			r := &pw.rows[i]
@@ -155,11 +157,12 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			}
 			pw.pay = append(pw.pay, kamp.Payment{TxnID: fs[pfTxn], Date: fs[pfDate], PayerID: fs[pfPayerID], PayerName: fs[pfPayerName],
 				PayeeID: fs[pfPayeeID], PayeeName: fs[pfPayeeName], Amount: r.amount, Currency: r.currency})
+			pw.sides = append(pw.sides, side[0], side[1])
 			pw.lines = append(pw.lines, r.line)
 		}
 		mu.Lock()
 		for i := range pw.pay {
-			if err := sink.Add(&pw.pay[i]); err != nil {
+			if err := sink.Add(&pw.pay[i], pw.sides[2*i], pw.sides[2*i+1]); err != nil {
 				refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
 			}
 		}

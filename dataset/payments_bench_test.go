@@ -33,9 +33,9 @@ func BenchmarkLoadMetrics(b *testing.B) {
 // counter is a PaymentSink that counts the payments it is given.
 type counter struct{ wanted, added atomic.Int64 }
 
-func (c *counter) Wanted(int32, int32, string) bool { c.wanted.Add(1); return true }
-func (c *counter) Add(*kamp.Payment) error          { c.added.Add(1); return nil }
-func (c *counter) Reset() error                     { c.added.Store(0); return nil }
+func (c *counter) Wanted(int32, int32, string) bool      { c.wanted.Add(1); return true }
+func (c *counter) Add(*kamp.Payment, int32, int32) error { c.added.Add(1); return nil }
+func (c *counter) Reset() error                          { c.added.Store(0); return nil }
 
 // BenchmarkScanPayments reads 200,000 payments into a sink that only counts
 // them: the cost of parsing, checking and looking ids up.

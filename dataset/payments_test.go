@@ -38,7 +38,15 @@ func (r *recorder) Wanted(payer, payee int32, date string) bool {
 	return true
 }
 
-func (r *recorder) Add(p *kamp.Payment) error {
+func (r *recorder) Add(p *kamp.Payment, payer, payee int32) error {
+	for _, side := range [2]struct {
+		idx int32
+		id  string
+	}{{payer, p.PayerID}, {payee, p.PayeeID}} {
+		if (side.idx >= 0) != (side.id != "") || side.idx >= 0 && r.ents.IDs[side.idx] != side.id {
+			return kamp.Errorf(kamp.EINVALID, "payment %q: side index %d does not match id %q", p.TxnID, side.idx, side.id)
+		}
+	}
 	if p.TxnID == r.refuse {
 		return kamp.Errorf(kamp.EINVALID, "payment %q: refused", p.TxnID)
 	}

@@ -250,8 +250,10 @@ func (s *chainSink) Wanted(payer, payee int32, date string) bool {
 	return true
 }
 
-// Add gives p to the accumulator.
-func (s *chainSink) Add(p *kamp.Payment) error { return s.acc.Add(*p) }
+// Add gives p to the accumulator, with its sides already resolved.
+func (s *chainSink) Add(p *kamp.Payment, payer, payee int32) error {
+	return s.acc.AddIndexed(*p, payer, payee)
+}
 
 // Reset starts a new accumulator.
 func (s *chainSink) Reset() error {
