@@ -5,7 +5,8 @@
 // with quarantine the good rows load and the bad ones are kept with their
 // reasons. Public ownership data — GLEIF Level 2 relationship records
 // (RR-CDF XML) and Open Ownership BODS statements (JSON) — loads the same way
-// (see public.go and package ownership).
+// (see public.go and package ownership). ISO 20022 camt.053 bank statements
+// load as payments (see camt.go and package camt).
 package ingest
 
 import (
@@ -33,7 +34,7 @@ const (
 )
 
 // Kinds lists the kinds in load order.
-var Kinds = []string{KindFX, KindEntities, KindOwnership, KindGLEIF, KindBODS, KindMetrics, KindExposures, KindPayments}
+var Kinds = []string{KindFX, KindEntities, KindOwnership, KindGLEIF, KindBODS, KindMetrics, KindExposures, KindPayments, KindCamt053}
 
 func kindRank(k string) int {
 	for i, x := range Kinds {
@@ -50,9 +51,13 @@ var suffixes = []string{".csv.gz", ".csv", ".xlsx"}
 // KindOf tells the kind of an interchange file from its base name: the kind's
 // name, optionally followed by "_", "-" or "." and anything, then .csv,
 // .csv.gz or .xlsx (case-insensitive): entities.csv, payments_2026-10.csv.gz.
-// Public ownership files are told by publicKindOf (public.go).
+// Public ownership files are told by publicKindOf (public.go), camt.053
+// statements by camtKindOf (camt.go).
 func KindOf(path string) (string, bool) {
 	base := strings.ToLower(filepath.Base(path))
+	if k, ok := camtKindOf(base); ok {
+		return k, true
+	}
 	if k, ok := publicKindOf(base); ok {
 		return k, true
 	}
@@ -67,7 +72,7 @@ func KindOf(path string) (string, bool) {
 		return "", false
 	}
 	for _, k := range Kinds {
-		if isPublic(k) {
+		if isPublic(k) || k == KindCamt053 {
 			continue
 		}
 		if stem == k {
@@ -100,7 +105,7 @@ func collect(paths []string) ([]inputFile, []string, error) {
 		kind, ok := KindOf(p)
 		if !ok {
 			if explicit {
-				return kamp.Errorf(kamp.EINVALID, "%s: cannot tell which interchange file this is: name it fx, entities, ownership, metrics, exposures or payments, ending in .csv, .csv.gz or .xlsx (or name a GLEIF relationship file *rr*.xml, a BODS file *.json or *.jsonl)", filepath.Base(p))
+				return kamp.Errorf(kamp.EINVALID, "%s: cannot tell which interchange file this is: name it fx, entities, ownership, metrics, exposures or payments, ending in .csv, .csv.gz or .xlsx (or name a GLEIF relationship file *rr*.xml, a BODS file *.json or *.jsonl, a camt.053 statement *camt053*.xml)", filepath.Base(p))
 			}
 			warnings = append(warnings, fmt.Sprintf("%s: not an interchange file name; passed over", filepath.Base(p)))
 			return nil

@@ -205,6 +205,9 @@ func (im *importer) file(f *inputFile, meta *kamp.ImportFile) error {
 	if isPublic(f.kind) {
 		return im.publicFile(f, meta)
 	}
+	if f.kind == KindCamt053 {
+		return im.camtFile(f, meta)
+	}
 	tr, err := tabular.Open(f.path)
 	if err != nil {
 		im.readErr(f.name, err)

@@ -429,3 +429,25 @@ func (db *DB) FXRates(ctx context.Context) ([]kamp.FXRate, error) {
 	}
 	return out, db.mapErr(rows.Err())
 }
+
+// EachPayment calls fn for every stored payment, in transaction id order.
+func (db *DB) EachPayment(ctx context.Context, fn func(kamp.Payment) error) error {
+	rows, err := db.query(ctx, `SELECT txn_id, date, COALESCE(payer_id, ''), COALESCE(payer_name, ''), COALESCE(payee_id, ''),
+		COALESCE(payee_name, ''), amount, currency FROM payments ORDER BY txn_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p kamp.Payment
+		var amount int64
+		if err := rows.Scan(&p.TxnID, &p.Date, &p.PayerID, &p.PayerName, &p.PayeeID, &p.PayeeName, &amount, &p.Currency); err != nil {
+			return db.mapErr(err)
+		}
+		p.Amount = kamp.Amount(amount)
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return db.mapErr(rows.Err())
+}

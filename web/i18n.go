@@ -177,7 +177,7 @@ var catalogue = map[string]message{
 
 	"imports.title":          {"数据导入", "Imports"},
 	"imports.upload":         {"上传文件", "Upload files"},
-	"imports.files":          {"文件（可多选：.csv、.csv.gz、.xlsx）", "Files (several allowed: .csv, .csv.gz, .xlsx)"},
+	"imports.files":          {"文件（可多选：.csv、.csv.gz、.xlsx；camt.053 / GLEIF .xml；BODS .json）", "Files (several allowed: .csv, .csv.gz, .xlsx; camt.053 or GLEIF .xml; BODS .json)"},
 	"imports.quarantine":     {"隔离错误行：导入正确的行，错误行单独报告", "Quarantine bad rows: load the good rows and report the bad ones"},
 	"imports.submit":         {"开始导入", "Start import"},
 	"imports.history":        {"导入历史", "Import history"},
@@ -189,7 +189,7 @@ var catalogue = map[string]message{
 	"imports.file_count":     {"文件数", "Files"},
 	"imports.batch":          {"导入批次", "Import batch"},
 	"imports.no_files":       {"请选择至少一个文件。", "Choose at least one file."},
-	"imports.bad_name":       {"文件名“%s”无效：只接受 .csv、.csv.gz 或 .xlsx 文件，且文件名不能包含路径。", "The file name “%s” is not valid: only .csv, .csv.gz or .xlsx files, with no folder in the name."},
+	"imports.bad_name":       {"文件名“%s”无效：只接受 .csv、.csv.gz、.xlsx 数据文件，camt.053 或 GLEIF 的 .xml 文件，以及 BODS 的 .json/.jsonl 文件，且文件名不能包含路径。", "The file name “%s” is not valid: only .csv, .csv.gz or .xlsx data files, camt.053 or GLEIF .xml files and BODS .json/.jsonl files, with no folder in the name."},
 	"imports.duplicate_name": {"文件“%s”选择了两次。", "The file “%s” was chosen twice."},
 	"imports.too_large":      {"上传的文件太大（上限 %s）。", "The upload is too large (the limit is %s)."},
 	"imports.too_many":       {"一次最多上传 %d 个文件。", "Upload at most %d files at once."},

@@ -173,7 +173,7 @@ func idempotentBatchID(userID, key string) string {
 }
 
 // allowedUploadSuffixes are the file forms an upload accepts.
-var allowedUploadSuffixes = []string{".csv", ".csv.gz", ".xlsx"}
+var allowedUploadSuffixes = []string{".csv", ".csv.gz", ".xlsx", ".xml", ".json", ".jsonl"}
 
 // CheckUploadName checks the name of an uploaded file: a base name only
 // (no path separators, no "." or ".."), printable, at most 255 bytes,
@@ -198,10 +198,10 @@ func CheckUploadName(name string) error {
 		}
 	}
 	if !ok {
-		return kamp.Errorf(kamp.EINVALID, "%q: only .csv, .csv.gz and .xlsx files are accepted", name)
+		return kamp.Errorf(kamp.EINVALID, "%q: only .csv, .csv.gz and .xlsx interchange files, camt.053 or GLEIF RR-CDF .xml and BODS .json/.jsonl files are accepted", name)
 	}
 	if _, ok := ingest.KindOf(name); !ok {
-		return kamp.Errorf(kamp.EINVALID, "%q: name the file after its kind: fx, entities, ownership, metrics, exposures or payments", name)
+		return kamp.Errorf(kamp.EINVALID, "%q: name the file after its kind: fx, entities, ownership, metrics, exposures or payments; camt053…xml, …-rr.xml (GLEIF) or a BODS .json", name)
 	}
 	return nil
 }
