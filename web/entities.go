@@ -119,18 +119,13 @@ type sortLink struct {
 
 // entitiesPage is the data of the entity list.
 type entitiesPage struct {
-	Query      entityQuery
-	Items      []kamp.Entity
-	Total      int
-	Page       int
-	Pages      int
-	PrevURL    string
-	NextURL    string
-	ExportCSV  string
-	ExportXLSX string
-	SortID     sortLink
-	SortName   sortLink
-	Kinds      []kamp.EntityKind
+	listNav
+	Query    entityQuery
+	Items    []kamp.Entity
+	Total    int
+	SortID   sortLink
+	SortName sortLink
+	Kinds    []kamp.EntityKind
 }
 
 // sortLinkFor builds the header link of column col ("id" or "name").
@@ -176,28 +171,12 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request, a *auth)
 		return err
 	}
 	p := entitiesPage{
-		Query: q, Items: items, Total: total, Page: q.Page,
-		Pages:    max(1, (total+entitiesPerPage-1)/entitiesPerPage),
+		listNav: newListNav("/entities", q.values(), q.Page, total, entitiesPerPage),
+		Query:   q, Items: items, Total: total,
 		SortID:   sortLinkFor(q, "id"),
 		SortName: sortLinkFor(q, "name"),
 		Kinds:    []kamp.EntityKind{kamp.KindCompany, kamp.KindPerson, kamp.KindState},
 	}
-	if q.Page > 1 {
-		prev := q
-		prev.Page--
-		p.PrevURL = prev.url()
-	}
-	if q.Page < p.Pages {
-		next := q
-		next.Page++
-		p.NextURL = next.url()
-	}
-	ev := q.values()
-	ev.Del("page")
-	ev.Set("format", "csv")
-	p.ExportCSV = "/entities?" + ev.Encode()
-	ev.Set("format", "xlsx")
-	p.ExportXLSX = "/entities?" + ev.Encode()
 	return s.renderPage(w, r, a, http.StatusOK, "entities", p)
 }
 

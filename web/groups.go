@@ -207,6 +207,7 @@ func (q groupQuery) values() url.Values {
 	return v
 }
 
+// url returns /groups with the query.
 func (q groupQuery) url() string {
 	if enc := q.values().Encode(); enc != "" {
 		return "/groups?" + enc
@@ -216,21 +217,16 @@ func (q groupQuery) url() string {
 
 // groupsPage is the data of the group list.
 type groupsPage struct {
-	Query      groupQuery
-	Items      []store.GroupSummary
-	Total      int
-	Page       int
-	Pages      int
-	PrevURL    string
-	NextURL    string
-	ExportCSV  string
-	ExportXLSX string
-	Statuses   []string
-	Sorts      []string
-	Run        *store.GroupRun
-	Runs       []store.GroupRun // the latest runs, newest first
-	Job        groupJobState
-	Tier1      bool
+	listNav
+	Query    groupQuery
+	Items    []store.GroupSummary
+	Total    int
+	Statuses []string
+	Sorts    []string
+	Run      *store.GroupRun
+	Runs     []store.GroupRun // the latest runs, newest first
+	Job      groupJobState
+	Tier1    bool
 }
 
 // handleGroups serves GET /groups: filters, sorting, paging, the latest
@@ -257,7 +253,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, a *auth) e
 	if err != nil {
 		return err
 	}
-	p := groupsPage{Query: q, Items: items, Total: total, Page: q.Page, Pages: max(1, (total+groupsPerPage-1)/groupsPerPage),
+	p := groupsPage{listNav: newListNav("/groups", q.values(), q.Page, total, groupsPerPage), Query: q, Items: items, Total: total,
 		Statuses: store.GroupStatuses, Sorts: store.GroupSorts, Job: s.groups.state(), Tier1: s.cfg.Tier1 > 0}
 	if p.Runs, err = s.db.GroupRuns(r.Context(), runsShown); err != nil {
 		return err
@@ -267,22 +263,6 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, a *auth) e
 	} else if kamp.ErrorCode(err) != kamp.ENOTFOUND {
 		return err
 	}
-	if q.Page > 1 {
-		prev := q
-		prev.Page--
-		p.PrevURL = prev.url()
-	}
-	if q.Page < p.Pages {
-		next := q
-		next.Page++
-		p.NextURL = next.url()
-	}
-	ev := q.values()
-	ev.Del("page")
-	ev.Set("format", "csv")
-	p.ExportCSV = "/groups?" + ev.Encode()
-	ev.Set("format", "xlsx")
-	p.ExportXLSX = "/groups?" + ev.Encode()
 	return s.renderPage(w, r, a, http.StatusOK, "groups", p)
 }
 
