@@ -79,21 +79,18 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 		for recs.next() {
 			f := recs.fields()
 			line := recs.line()
-			if len(f) != nf {
-				c.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+			if !c.probs.fieldCount(line, len(f), nf) {
 				continue
 			}
 			ok := true
 			id := f[ci]
-			if len(id) == 0 {
-				c.probs.add(line, "id", nil, "required value is missing")
+			if !c.probs.required(line, "id", id) {
 				ok = false
 			} else if err := check.ID(str(id)); err != nil {
 				c.probs.addErr(line, "id", id, err)
 				ok = false
 			}
-			if len(f[ni]) == 0 {
-				c.probs.add(line, "name", nil, "required value is missing")
+			if !c.probs.required(line, "name", f[ni]) {
 				ok = false
 			}
 			state := false

@@ -105,22 +105,19 @@ func loadExposures(ctx context.Context, t *table, ents *Entities, fx *FX, opt Op
 		for recs.next() {
 			f := recs.fields()
 			line := recs.line()
-			if len(f) != nf {
-				c.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+			if !c.probs.fieldCount(line, len(f), nf) {
 				continue
 			}
 			ok := true
 			fac := f[fi]
-			if len(fac) == 0 {
-				c.probs.add(line, "facility_id", nil, "required value is missing")
+			if !c.probs.required(line, "facility_id", fac) {
 				ok = false
 			} else if err := check.ID(str(fac)); err != nil {
 				c.probs.addErr(line, "facility_id", fac, err)
 				ok = false
 			}
 			var amount int64
-			if v := f[ai]; len(v) == 0 {
-				c.probs.add(line, "amount", nil, "required value is missing")
+			if v := f[ai]; !c.probs.required(line, "amount", v) {
 				ok = false
 			} else if a, err := check.ParseFixed(str(v), kamp.AmountScale, false); err != nil {
 				c.probs.addErr(line, "amount", v, err)

@@ -111,22 +111,19 @@ func loadFX(ctx context.Context, t *table, opt Options) (*FX, error) {
 		for recs.next() {
 			f := recs.fields()
 			line := recs.line()
-			if len(f) != nf {
-				p.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+			if !p.probs.fieldCount(line, len(f), nf) {
 				continue
 			}
 			ok := true
 			date, cur, rate := f[di], f[ci], f[ri]
-			if len(date) == 0 {
-				p.probs.add(line, "date", nil, "required value is missing")
+			if !p.probs.required(line, "date", date) {
 				ok = false
 			} else if err := check.Date(str(date)); err != nil {
 				p.probs.addErr(line, "date", date, err)
 				ok = false
 			}
 			code := strings.ToUpper(string(cur))
-			if len(cur) == 0 {
-				p.probs.add(line, "currency", nil, "required value is missing")
+			if !p.probs.required(line, "currency", cur) {
 				ok = false
 			} else if err := check.Currency(code); err != nil {
 				p.probs.addErr(line, "currency", cur, err)
@@ -134,8 +131,7 @@ func loadFX(ctx context.Context, t *table, opt Options) (*FX, error) {
 			}
 			var r int64
 			var err error
-			if len(rate) == 0 {
-				p.probs.add(line, "rate", nil, "required value is missing")
+			if !p.probs.required(line, "rate", rate) {
 				ok = false
 			} else if r, err = check.ParseFixed(str(rate), kamp.RateScale, false); err != nil {
 				p.probs.addErr(line, "rate", rate, err)

@@ -148,14 +148,12 @@ func loadMetrics(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opti
 		for recs.next() {
 			f := recs.fields()
 			line := recs.line()
-			if len(f) != nf {
-				c.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+			if !c.probs.fieldCount(line, len(f), nf) {
 				continue
 			}
 			ok := true
 			var period int32
-			if p := f[pi]; len(p) == 0 {
-				c.probs.add(line, "period", nil, "required value is missing")
+			if p := f[pi]; !c.probs.required(line, "period", p) {
 				ok = false
 			} else if err := check.Period(str(p)); err != nil {
 				c.probs.addErr(line, "period", p, err)

@@ -182,8 +182,7 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			f := recs.fields()
 			line := recs.line()
 			c.rows++
-			if len(f) != nf {
-				c.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+			if !c.probs.fieldCount(line, len(f), nf) {
 				continue
 			}
 			ok := true
@@ -193,16 +192,14 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 					fs[k] = f[col]
 				}
 			}
-			if v := fs[pfTxn]; len(v) == 0 {
-				c.probs.add(line, "txn_id", nil, "required value is missing")
+			if v := fs[pfTxn]; !c.probs.required(line, "txn_id", v) {
 				ok = false
 			} else if err := check.ID(str(v)); err != nil {
 				c.probs.addErr(line, "txn_id", v, err)
 				ok = false
 			}
 			date := fs[pfDate]
-			if len(date) == 0 {
-				c.probs.add(line, "date", nil, "required value is missing")
+			if !c.probs.required(line, "date", date) {
 				ok = false
 				date = nil
 			} else if err := check.Date(str(date)); err != nil {
@@ -228,8 +225,7 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 				ok = false
 			}
 			var amount int64
-			if v := f[ai]; len(v) == 0 {
-				c.probs.add(line, "amount", nil, "required value is missing")
+			if v := f[ai]; !c.probs.required(line, "amount", v) {
 				ok = false
 			} else if a, err := check.ParseFixed(str(v), kamp.AmountScale, false); err != nil {
 				c.probs.addErr(line, "amount", v, err)

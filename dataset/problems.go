@@ -108,6 +108,26 @@ func (p *problems) addErr(line int, column string, value []byte, err error) {
 	p.add(line, column, value, kamp.ErrorMessage(err))
 }
 
+// fieldCount reports whether a record has the header's number of fields,
+// recording the problem when it has not.
+func (p *problems) fieldCount(line, got, want int) bool {
+	if got != want {
+		p.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", got, want))
+		return false
+	}
+	return true
+}
+
+// required reports whether the field v of column col is given, recording
+// the problem when it is empty.
+func (p *problems) required(line int, col string, v []byte) bool {
+	if len(v) == 0 {
+		p.add(line, col, nil, "required value is missing")
+		return false
+	}
+	return true
+}
+
 // sortProblems sorts problems by line and, within a line, by column (the
 // row as a whole first).
 func sortProblems(t *table, list []kamp.RowError) {

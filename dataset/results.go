@@ -122,8 +122,7 @@ func scanRefs(ctx context.Context, t *table, ents *Entities, opt Options, a, b, 
 		for recs.next() {
 			f := recs.fields()
 			line := recs.line()
-			if len(f) != nf {
-				c.probs.add(line, "", nil, fmt.Sprintf("wrong number of fields: %d, the header has %d", len(f), nf))
+			if !c.probs.fieldCount(line, len(f), nf) {
 				continue
 			}
 			var tier uint8
