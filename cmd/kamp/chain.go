@@ -15,7 +15,6 @@ import (
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/chain"
 	"github.com/kampbank/kamp/check"
-	"github.com/kampbank/kamp/control"
 	"github.com/kampbank/kamp/dataset"
 	"github.com/kampbank/kamp/screen"
 )
@@ -169,34 +168,16 @@ func reusedUnits(ctx context.Context, ents *dataset.Entities, groupsPath, tiersP
 // engine) and returns the group roots and the strategic units: the roots of
 // the units of tier core or key.
 func computedUnits(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options) (root, units []int32, err error) {
-	edges, err := dataset.LoadOwnership(ctx, ownershipPath, ents, opt)
+	st, err := groupsAndTiers(ctx, e, ents, fx, ownershipPath, metricsPath, period, w, opt)
 	if err != nil {
 		return nil, nil, err
-	}
-	var metrics *dataset.Metrics
-	var metErr error
-	var wg sync.WaitGroup
-	mOpt := opt
-	mOpt.Workers = max(1, runtime.GOMAXPROCS(0)-1)
-	wg.Go(func() { metrics, metErr = dataset.LoadMetrics(ctx, metricsPath, ents, fx, mOpt) })
-	res, err := control.Compute(control.Input{IDs: ents.IDs, State: ents.State, Edges: edges})
-	wg.Wait()
-	if err = cmp.Or(metErr, err); err != nil {
-		return nil, nil, err
-	}
-	st, err := screenTiers(ents, res.Root, metrics, fx, period, w)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st.ignored > 0 {
-		e.log.Warn(fmt.Sprintf("metrics: %d rows of entities that are not clients (is_client=0) were ignored, the first on line %d", st.ignored, st.firstIgnored), "file", metricsPath)
 	}
 	for _, u := range st.result.Order {
 		if t := st.result.Tier[u]; t == screen.Core || t == screen.Key {
 			units = append(units, st.unitRoot[u])
 		}
 	}
-	return res.Root, units, nil
+	return st.root, units, nil
 }
 
 // chainSink feeds payments to a chain accumulator. Payments whose sides are

@@ -53,31 +53,9 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	edges, err := dataset.LoadOwnership(ctx, files.Ownership, ents, opt)
+	st, err := groupsAndTiers(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt)
 	if err != nil {
 		return err
-	}
-	runtime.GC()
-	// The control engine runs on one core while metrics.csv is read on
-	// the other.
-	var metrics *dataset.Metrics
-	var metErr error
-	var wg sync.WaitGroup
-	mOpt := opt
-	mOpt.Workers = max(1, runtime.GOMAXPROCS(0)-1)
-	wg.Go(func() { metrics, metErr = dataset.LoadMetrics(ctx, metricsPath, ents, fx, mOpt) })
-	res, err := control.Compute(control.Input{IDs: ents.IDs, State: ents.State, Edges: edges})
-	wg.Wait()
-	if err = cmp.Or(metErr, err); err != nil {
-		return err
-	}
-	loaded := time.Now()
-	st, err := screenTiers(ents, res.Root, metrics, fx, *period, w)
-	if err != nil {
-		return err
-	}
-	if st.ignored > 0 {
-		e.log.Warn(fmt.Sprintf("metrics: %d rows of entities that are not clients (is_client=0) were ignored, the first on line %d", st.ignored, st.firstIgnored), "file", metricsPath)
 	}
 	if st.used == 0 {
 		e.log.Warn("metrics: no rows for the period screened: every unit scores 0 and is general", "period", st.period, "file", metricsPath)
@@ -87,6 +65,7 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 		return kamp.Errorf(kamp.EINVALID, "cannot create the folder %s: %v", *out, err)
 	}
 	var tiersErr error
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		tiersErr = writeAtomic(*out, "tiers.csv", func(w io.Writer) error { return screen.WriteTiersCSV(w, st.data, st.result) })
 	})
@@ -96,7 +75,7 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	done := time.Now()
-	e.log.Debug("screen timings", "load", loaded.Sub(start), "compute", computed.Sub(loaded), "write", done.Sub(computed))
+	e.log.Debug("screen timings", "load and compute", computed.Sub(start), "write", done.Sub(computed))
 	c := st.result.Concentration
 	periodText := st.period
 	if periodText == "" {
@@ -105,6 +84,37 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "screen: period %s, %d units (%d core, %d key, %d general), %d metrics rows used; wrote tiers.csv and concentration.json to %s in %s\n",
 		periodText, c.Units, c.Tiers.Core, c.Tiers.Key, c.Tiers.General, st.used, *out, done.Sub(start).Round(time.Millisecond))
 	return nil
+}
+
+// groupsAndTiers reads ownership.csv and computes the groups with the
+// control engine while metrics.csv is read on the other core, then screens
+// the units of period with weights w.
+func groupsAndTiers(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options) (*screened, error) {
+	edges, err := dataset.LoadOwnership(ctx, ownershipPath, ents, opt)
+	if err != nil {
+		return nil, err
+	}
+	runtime.GC()
+	var metrics *dataset.Metrics
+	var metErr error
+	var wg sync.WaitGroup
+	mOpt := opt
+	mOpt.Workers = max(1, runtime.GOMAXPROCS(0)-1)
+	wg.Go(func() { metrics, metErr = dataset.LoadMetrics(ctx, metricsPath, ents, fx, mOpt) })
+	res, err := control.Compute(control.Input{IDs: ents.IDs, State: ents.State, Edges: edges})
+	wg.Wait()
+	if err = cmp.Or(metErr, err); err != nil {
+		return nil, err
+	}
+	st, err := screenTiers(ents, res.Root, metrics, fx, period, w)
+	if err != nil {
+		return nil, err
+	}
+	st.root = res.Root
+	if st.ignored > 0 {
+		e.log.Warn(fmt.Sprintf("metrics: %d rows of entities that are not clients (is_client=0) were ignored, the first on line %d", st.ignored, st.firstIgnored), "file", metricsPath)
+	}
+	return st, nil
 }
 
 // weightsFlag parses --weights; empty gives the default weights.
@@ -153,6 +163,7 @@ type screened struct {
 	data         *screen.Data
 	result       *screen.Result
 	unitRoot     []int32 // unit -> its group root
+	root         []int32 // entity -> its group root
 	used         int     // metrics rows of the period summed
 	ignored      int     // metrics rows of the period of non-clients
 	firstIgnored int     // the line of the first of them
