@@ -1,7 +1,5 @@
 package demo
 
-import "strings"
-
 // region is a place that company names start with (or carry in brackets),
 // with the bank branch that serves it, a weight for how many companies are
 // registered there, and administrative division codes of its registration
@@ -309,8 +307,3 @@ func uniqueRunes(s string) []string {
 	return out
 }
 
-// hasSuffixLtd reports whether a registered name ends with a plain 有限公司
-// (not 股份有限公司), which payments may write as 有限责任公司.
-func hasSuffixLtd(name string) bool {
-	return strings.HasSuffix(name, "有限公司") && !strings.HasSuffix(name, "股份有限公司")
-}

@@ -19,11 +19,6 @@ type Sum struct {
 	lo uint64
 }
 
-// sumOf returns v as a Sum of the same integer (not rescaled).
-func sumOf(v int64) Sum {
-	return Sum{hi: v >> 63, lo: uint64(v)}
-}
-
 // sumWrapped returns lo + wraps·2^64, the value of a 64-bit accumulator that
 // has wrapped around wraps times (negative wraps for downward wraps).
 func sumWrapped(lo int64, wraps int64) Sum {

@@ -181,13 +181,6 @@ func (db *DB) rebind(q string) string {
 	return r
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Tx is a transaction with kamp's placeholder rewriting.
 type Tx struct {
 	db *DB
