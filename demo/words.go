@@ -306,4 +306,3 @@ func uniqueRunes(s string) []string {
 	}
 	return out
 }
-
