@@ -230,16 +230,23 @@ func (s *Server) anon(h handlerFunc) http.Handler {
 			s.pageError(w, r, &auth{Lang: LangZH}, err)
 			return
 		}
-		if r.Method == http.MethodPost {
-			if r, err = s.checkFormCSRF(w, r, a); err != nil {
-				s.pageError(w, r, a, err)
-				return
-			}
-		}
-		if err := h(w, r, a); err != nil {
-			s.pageError(w, r, a, err)
-		}
+		s.servePage(w, r, a, h)
 	})
+}
+
+// servePage runs a page handler after checking the CSRF token of a POST,
+// showing any error as a page.
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, a *auth, h handlerFunc) {
+	if r.Method == http.MethodPost {
+		var err error
+		if r, err = s.checkFormCSRF(w, r, a); err != nil {
+			s.pageError(w, r, a, err)
+			return
+		}
+	}
+	if err := h(w, r, a); err != nil {
+		s.pageError(w, r, a, err)
+	}
 }
 
 // page wraps a handler for signed-in people with one of roles (none:
@@ -277,15 +284,7 @@ func (s *Server) page(h handlerFunc, roles ...string) http.Handler {
 		}
 		// Changes made for this request are audited as the person's.
 		r = r.WithContext(kamp.WithActor(r.Context(), a.User.Login))
-		if r.Method == http.MethodPost {
-			if r, err = s.checkFormCSRF(w, r, a); err != nil {
-				s.pageError(w, r, a, err)
-				return
-			}
-		}
-		if err := h(w, r, a); err != nil {
-			s.pageError(w, r, a, err)
-		}
+		s.servePage(w, r, a, h)
 	})
 }
 
