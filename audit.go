@@ -24,6 +24,12 @@ const (
 	AuditTokenCreated    = "token.created"
 	AuditTokenRevoked    = "token.revoked"
 	AuditExport          = "export"
+	AuditUserChanged     = "user.changed"
+	AuditOrgChanged      = "org.changed"      // org units added, renamed, moved or deleted
+	AuditRequestMade     = "request.made"     // a change proposed for approval
+	AuditRequestApproved = "request.approved" // approved: the change took effect
+	AuditRequestRejected = "request.rejected"
+	AuditTeamChanged     = "team.changed" // a coverage team's members changed
 )
 
 // AuditActions lists the actions kamp records, in the order the audit page
@@ -32,7 +38,8 @@ var AuditActions = []string{
 	AuditImportLoaded, AuditImportPartial, AuditImportRejected, AuditImportFailed,
 	AuditLogin, AuditLoginFailed, AuditLogout,
 	AuditUserCreated, AuditPasswordChanged, AuditTokenCreated, AuditTokenRevoked,
-	AuditExport,
+	AuditExport, AuditUserChanged, AuditOrgChanged,
+	AuditRequestMade, AuditRequestApproved, AuditRequestRejected, AuditTeamChanged,
 }
 
 // Actors that are not people: the command line, and kamp itself (changes

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"math/bits"
+	"sync"
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/names"
@@ -123,6 +124,22 @@ type Accumulator struct {
 
 	stats Stats
 	buf   []byte
+
+	// For the shards (shard.go): the rank of every unit by id, the FX
+	// rates in one table (currency ci's from rateBase[ci], and RateOne at
+	// rateOne), the buckets of (unit rank, direction) slots, and the
+	// unmatched names.
+	unitRank     []int32
+	rateTab      []kamp.Rate
+	rateBase     []uint32
+	rateOne      uint32
+	nBuckets     int
+	bucketShift  uint
+	shared       *nameTable
+	shardMu      sync.Mutex
+	shards       []*Shard
+	entOrderOnce sync.Once
+	entOrder     []int32
 }
 
 // New checks in and returns an Accumulator ready for payments. Errors
@@ -136,6 +153,7 @@ func New(in Input) (*Accumulator, error) {
 		nameOf: map[string]int32{},
 		edgeOf: map[uint64]int32{},
 		buf:    make([]byte, 0, 256),
+		shared: &nameTable{},
 	}
 	if err := a.prepare(&in); err != nil {
 		return nil, err
@@ -161,6 +179,14 @@ func (a *Accumulator) Add(p kamp.Payment) error { return a.add(p, -1, -1) }
 // id lookups that Add makes, which are a quarter of its time on large
 // banks; the results are the same as Add's.
 func (a *Accumulator) AddIndexed(p kamp.Payment, payer, payee int32) error {
+	if err := a.checkIndexes(&p, payer, payee); err != nil {
+		return err
+	}
+	return a.add(p, payer, payee)
+}
+
+// checkIndexes checks the entity indexes given to AddIndexed.
+func (a *Accumulator) checkIndexes(p *kamp.Payment, payer, payee int32) error {
 	n := int32(len(a.ids))
 	for _, x := range [2]struct {
 		idx  int32
@@ -171,7 +197,7 @@ func (a *Accumulator) AddIndexed(p kamp.Payment, payer, payee int32) error {
 			return kamp.Errorf(kamp.EINVALID, "payment %q: %s index %d does not match %s_id %q", p.TxnID, x.role, x.idx, x.role, x.id)
 		}
 	}
-	return a.add(p, payer, payee)
+	return nil
 }
 
 // add adds p; payer and payee are its id sides' entity indexes when known,

@@ -89,7 +89,7 @@ func Affects(kind string) bool {
 // from other data than the store holds now; a store without entities is
 // never stale.
 func Stale(ctx context.Context, db *store.DB) (bool, error) {
-	st, err := db.Stats(ctx)
+	st, err := db.Stats(ctx, store.System)
 	if err != nil {
 		return false, err
 	}

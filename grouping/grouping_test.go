@@ -88,7 +88,7 @@ func TestRecomputeDemoBank(t *testing.T) {
 			if size[root] < 2 {
 				continue
 			}
-			m, err := db.GroupOf(ctx, in.IDs[v])
+			m, err := db.GroupOf(ctx, store.System, in.IDs[v])
 			if err != nil {
 				t.Fatalf("GroupOf(%s): %v", in.IDs[v], err)
 			}
@@ -111,7 +111,7 @@ func TestRecomputeDemoBank(t *testing.T) {
 		}
 		// Every group with exposure has the engine's figures.
 		for _, x := range exps {
-			g, err := db.Group(ctx, in.IDs[x.GroupID])
+			g, err := db.Group(ctx, store.System, in.IDs[x.GroupID])
 			if err != nil {
 				t.Fatalf("Group(%s): %v", in.IDs[x.GroupID], err)
 			}
@@ -119,7 +119,7 @@ func TestRecomputeDemoBank(t *testing.T) {
 				t.Errorf("group %s: stored %+v, engine %+v", g.GroupID, g, x)
 			}
 		}
-		_, total, err := db.Groups(ctx, store.GroupFilter{MinSize: 2})
+		_, total, err := db.Groups(ctx, store.System, store.GroupFilter{MinSize: 2})
 		if err != nil || total != run.Groups {
 			t.Errorf("Groups(min size 2) total %d, %v; want %d", total, err, run.Groups)
 		}
@@ -129,7 +129,7 @@ func TestRecomputeDemoBank(t *testing.T) {
 				flagged++
 			}
 		}
-		if _, total, err := db.Groups(ctx, store.GroupFilter{Status: control.StatusBreach}); err != nil || total != flagged {
+		if _, total, err := db.Groups(ctx, store.System, store.GroupFilter{Status: control.StatusBreach}); err != nil || total != flagged {
 			t.Errorf("breaching groups: %d, %v; want %d", total, err, flagged)
 		}
 	})
@@ -157,7 +157,7 @@ func TestRecomputeFailureRecorded(t *testing.T) {
 		if len(runs) != 2 || runs[0].Status != store.GroupRunFailed || runs[0].Message == "" || runs[1].ID != first {
 			t.Errorf("runs %+v", runs)
 		}
-		if m, err := db.GroupOf(ctx, "B"); err != nil || m.GroupID != "A" || m.ControllerID != "A" {
+		if m, err := db.GroupOf(ctx, store.System, "B"); err != nil || m.GroupID != "A" || m.ControllerID != "A" {
 			t.Errorf("GroupOf(B) after a failed run = %+v, %v", m, err)
 		}
 	})
@@ -261,7 +261,7 @@ func TestRecomputeEmpty(t *testing.T) {
 		if err != nil || run.ID != id || run.Entities != 0 || run.Groups != 0 || run.Regime != control.BaselLEX.Name {
 			t.Errorf("run %+v, %v", run, err)
 		}
-		if _, total, err := db.Groups(ctx, store.GroupFilter{}); err != nil || total != 0 {
+		if _, total, err := db.Groups(ctx, store.System, store.GroupFilter{}); err != nil || total != 0 {
 			t.Errorf("groups: %d, %v", total, err)
 		}
 	})

@@ -162,7 +162,7 @@ func (im *importer) camtNames() (map[string]string, error) {
 	m := map[string]string{}
 	after := ""
 	for {
-		page, _, err := im.db.FindEntities(im.ctx, store.EntityFilter{Sort: "id", After: after, Limit: store.MaxLimit})
+		page, _, err := im.db.FindEntities(im.ctx, store.System, store.EntityFilter{Sort: "id", After: after, Limit: store.MaxLimit})
 		if err != nil {
 			return nil, fmt.Errorf("reading entity names to resolve statement owners: %w", err)
 		}

@@ -35,7 +35,7 @@ func TestDemoBankImportsCleanly(t *testing.T) {
 				t.Errorf("%s: %d rows read, %d bad; the generator wrote %d", f.Name, f.Rows, f.Rejected, want)
 			}
 		}
-		st, err := db.Stats(ctx)
+		st, err := db.Stats(ctx, store.System)
 		if err != nil {
 			t.Fatal(err)
 		}

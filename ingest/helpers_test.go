@@ -216,7 +216,7 @@ func runFiles(t testing.TB, db *store.DB, opt ingest.Options, files map[string]s
 // two calls can be compared.
 func stats(t testing.TB, db *store.DB) store.Stats {
 	t.Helper()
-	s, err := db.Stats(context.Background())
+	s, err := db.Stats(context.Background(), store.System)
 	if err != nil {
 		t.Fatalf("Stats: %v", err)
 	}

@@ -120,7 +120,7 @@ func TestGoodFolder(t *testing.T) {
 		}
 		checkStored(t, db, res)
 
-		e, err := db.Entity(ctx, "C1")
+		e, err := db.Entity(ctx, store.System, "C1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestGoodFolder(t *testing.T) {
 			"P1":    {ID: "P1", Name: "张三", Kind: kamp.KindPerson, Country: "CN"},
 			"F1":    {ID: "F1", Name: "Acme Holdings Inc.", Kind: kamp.KindCompany, LEI: lei(t, 2), Country: "US", Industry: "K"},
 		} {
-			e, err := db.Entity(ctx, id)
+			e, err := db.Entity(ctx, store.System, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestGoodFolder(t *testing.T) {
 			}
 		}
 
-		holders, err := db.HoldersOf(ctx, "C1")
+		holders, err := db.HoldersOf(ctx, store.System, "C1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestGoodFolder(t *testing.T) {
 		if !reflect.DeepEqual(hs, wantHs) {
 			t.Errorf("holders of C1 = %+v, want %+v", hs, wantHs)
 		}
-		holders, err = db.HoldersOf(ctx, "C2")
+		holders, err = db.HoldersOf(ctx, store.System, "C2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestGoodFolder(t *testing.T) {
 			t.Errorf("holders of C2 = %+v, want %+v", hs, wantHs)
 		}
 
-		ms, err := db.MetricsOf(ctx, "C1")
+		ms, err := db.MetricsOf(ctx, store.System, "C1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,12 +187,12 @@ func TestGoodFolder(t *testing.T) {
 		if !reflect.DeepEqual(ms, wantMs) {
 			t.Errorf("metrics of C1 = %+v,\nwant %+v", ms, wantMs)
 		}
-		ms, err = db.MetricsOf(ctx, "N1")
+		ms, err = db.MetricsOf(ctx, store.System, "N1")
 		if err != nil || len(ms) != 0 {
 			t.Errorf("metrics of the non-client N1 = %+v, %v; want none", ms, err)
 		}
 
-		xs, err := db.ExposuresOf(ctx, "C1")
+		xs, err := db.ExposuresOf(ctx, store.System, "C1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +263,7 @@ func TestFileForms(t *testing.T) {
 				if f := res.Batch.Files[0]; f.Kind != ingest.KindEntities || f.Rows != 2 || f.Loaded != 2 || f.Name != tc.file {
 					t.Errorf("file %+v", f)
 				}
-				a, err := db.Entity(context.Background(), "A")
+				a, err := db.Entity(context.Background(), store.System, "A")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -271,7 +271,7 @@ func TestFileForms(t *testing.T) {
 				if a != wantA {
 					t.Errorf("A = %+v, want %+v", a, wantA)
 				}
-				b, err := db.Entity(context.Background(), "B")
+				b, err := db.Entity(context.Background(), store.System, "B")
 				if tc.name == "crlf and upper-case header" {
 					// CRLF inside a quoted field is kept as written.
 					wantB.Name = "多行\r\n名称"

@@ -60,7 +60,7 @@ func TestQuarantine(t *testing.T) {
 		if s.Entities != 2 || s.Holdings != 1 || s.Metrics != 1 || s.Payments != 1 {
 			t.Errorf("stats %+v", s)
 		}
-		if _, err := db.Entity(context.Background(), "X2"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		if _, err := db.Entity(context.Background(), store.System, "X2"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("the quarantined entity X2: err %v, want ENOTFOUND", err)
 		}
 		// A quarantined batch is history, not a no-op: importing the
@@ -227,7 +227,7 @@ func TestExtraColumn(t *testing.T) {
 	if hasWarning(res.Warnings, "NPS") {
 		t.Errorf("a custom indicator was warned about: %q", res.Warnings)
 	}
-	ms, err := db.MetricsOf(context.Background(), "A")
+	ms, err := db.MetricsOf(context.Background(), store.System, "A")
 	if err != nil || len(ms) != 1 || ms[0].Custom["nps"] != 420_000 {
 		t.Errorf("metrics %+v, %v", ms, err)
 	}
@@ -313,11 +313,11 @@ func TestKeysAcrossFiles(t *testing.T) {
 		if res.Batch.Status != kamp.ImportLoaded || len(res.Errors) != 0 {
 			t.Fatalf("status %q, bad rows %s; want loaded", res.Batch.Status, fmtErrs(res.Errors))
 		}
-		b, err := db.Entity(ctx, "B")
+		b, err := db.Entity(ctx, store.System, "B")
 		if err != nil || b.Name != "另一个乙" {
 			t.Errorf("entity B = %+v, %v; want the later file's name", b, err)
 		}
-		st, err := db.Stats(ctx)
+		st, err := db.Stats(ctx, store.System)
 		if err != nil || st.Entities != 2 || st.Payments != 1 {
 			t.Errorf("stats %+v, %v; want 2 entities and 1 payment", st, err)
 		}
@@ -382,7 +382,7 @@ func TestReimport(t *testing.T) {
 				t.Errorf("changed: %+v, want 8 rows loaded", f)
 			}
 		}
-		if c1, err := db.Entity(ctx, "C1"); err != nil || c1.Name != "华能国际电力（新名）" || c1.USCC != uscc(t, 2) {
+		if c1, err := db.Entity(ctx, store.System, "C1"); err != nil || c1.Name != "华能国际电力（新名）" || c1.USCC != uscc(t, 2) {
 			t.Errorf("C1 = %+v, %v", c1, err)
 		}
 		if s := stats(t, db); s.Entities != 8 || s.Clients != 4 || s.Holdings != before.Holdings {

@@ -54,7 +54,7 @@ func holdings(t testing.TB, db *store.DB) []kamp.Holding {
 
 func entityOf(t testing.TB, db *store.DB, id string) kamp.Entity {
 	t.Helper()
-	e, err := db.Entity(context.Background(), id)
+	e, err := db.Entity(context.Background(), store.System, id)
 	if err != nil {
 		t.Fatalf("Entity(%s): %v", id, err)
 	}
@@ -198,7 +198,7 @@ func TestImportBODS(t *testing.T) {
 				t.Errorf("entity %s = %+v, want %+v", c.id, got, c.want)
 			}
 		}
-		if _, err := db.Entity(context.Background(), "GB-COH-01234567"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		if _, err := db.Entity(context.Background(), store.System, "GB-COH-01234567"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("the statement with a known LEI made an entity of its own: %v", err)
 		}
 		if len(res.Disagreements) != 0 {

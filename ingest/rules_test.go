@@ -344,14 +344,14 @@ func TestRulesAccepted(t *testing.T) {
 			func(t *testing.T, db *store.DB) { checkShareSum(t, db, "C", 100_000_000) }},
 		{"agreement with an empty share", map[string]string{"ownership.csv": lines(ownH, "B,C,,AGREEMENT,2026-01-01", "A,B,100,,")},
 			func(t *testing.T, db *store.DB) {
-				hs, err := db.HoldingsOf(context.Background(), "B")
+				hs, err := db.HoldingsOf(context.Background(), store.System, "B")
 				if err != nil || len(hs) != 1 || hs[0].Holding != (kamp.Holding{HolderID: "B", EntityID: "C", Agreement: true, AsOf: "2026-01-01"}) {
 					t.Errorf("holdings of B = %+v, %v", hs, err)
 				}
 			}},
 		{"negative revenue, fee income and indicator", map[string]string{"metrics.csv": lines(metH, "A,2026-01,,,,-5,-1,-2.5")},
 			func(t *testing.T, db *store.DB) {
-				ms, err := db.MetricsOf(context.Background(), "A")
+				ms, err := db.MetricsOf(context.Background(), store.System, "A")
 				want := []kamp.Metric{{ClientID: "A", Period: "2026-01", Currency: "CNY",
 					Revenue: kamp.NullAmount{Amount: -50_000, Valid: true}, FeeIncome: kamp.NullAmount{Amount: -10_000, Valid: true},
 					Custom: map[string]kamp.Amount{"esg": -25_000}}}
@@ -371,7 +371,7 @@ func TestRulesAccepted(t *testing.T) {
 		}},
 		{"longest id and lower-case codes", map[string]string{"entities.csv": lines(entH, id64+",名,STATE,,,us,,,TRUE")},
 			func(t *testing.T, db *store.DB) {
-				got, err := db.Entity(context.Background(), id64)
+				got, err := db.Entity(context.Background(), store.System, id64)
 				want := kamp.Entity{ID: id64, Name: "名", Kind: kamp.KindState, Country: "US", IsClient: true}
 				if err != nil || got != want {
 					t.Errorf("entity = %+v, %v; want %+v", got, err, want)
@@ -379,7 +379,7 @@ func TestRulesAccepted(t *testing.T) {
 			}},
 		{"stored entity restating its codes", map[string]string{"entities.csv": lines(entH, "A,甲公司（新）,,"+uscc(t, 10)+","+lei(t, 10)+",,,,")},
 			func(t *testing.T, db *store.DB) {
-				got, err := db.Entity(context.Background(), "A")
+				got, err := db.Entity(context.Background(), store.System, "A")
 				if err != nil || got.Name != "甲公司（新）" || got.USCC != uscc(t, 10) {
 					t.Errorf("A = %+v, %v", got, err)
 				}
@@ -410,7 +410,7 @@ func TestRulesAccepted(t *testing.T) {
 // checkShareSum checks the sum of the stored shares held in id.
 func checkShareSum(t testing.TB, db *store.DB, id string, want kamp.Share) {
 	t.Helper()
-	hs, err := db.HoldersOf(context.Background(), id)
+	hs, err := db.HoldersOf(context.Background(), store.System, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,9 +48,9 @@ func likeEscape(s string) string {
 	return r.Replace(s)
 }
 
-// FindEntities returns one page of the entities that match f, and how many
-// match in all.
-func (db *DB) FindEntities(ctx context.Context, f EntityFilter) ([]kamp.Entity, int, error) {
+// FindEntities returns one page of the entities that match f and that v
+// may see, and how many match in all.
+func (db *DB) FindEntities(ctx context.Context, v Viewer, f EntityFilter) ([]kamp.Entity, int, error) {
 	if f.Limit == 0 {
 		f.Limit = DefaultLimit
 	}
@@ -60,8 +60,8 @@ func (db *DB) FindEntities(ctx context.Context, f EntityFilter) ([]kamp.Entity, 
 	if f.Offset < 0 {
 		return nil, 0, kamp.Errorf(kamp.EINVALID, "offset must not be negative")
 	}
-	if strings.TrimSpace(f.Q) != "" || f.Kind != "" || f.IsClient != nil || f.Branch != "" || f.Country != "" {
-		return db.findIndexed(ctx, f)
+	if !v.all || strings.TrimSpace(f.Q) != "" || f.Kind != "" || f.IsClient != nil || f.Branch != "" || f.Country != "" {
+		return db.findIndexed(ctx, v, f)
 	}
 	var where []string
 	var args []any
@@ -135,7 +135,7 @@ func (db *DB) FindEntities(ctx context.Context, f EntityFilter) ([]kamp.Entity, 
 
 // findIndexed answers a search from the in-memory entity index, then reads
 // the page's rows.
-func (db *DB) findIndexed(ctx context.Context, f EntityFilter) ([]kamp.Entity, int, error) {
+func (db *DB) findIndexed(ctx context.Context, v Viewer, f EntityFilter) ([]kamp.Entity, int, error) {
 	switch f.Sort {
 	case "", "id", "-id", "name", "-name":
 	default:
@@ -148,7 +148,7 @@ func (db *DB) findIndexed(ctx context.Context, f EntityFilter) ([]kamp.Entity, i
 	if err != nil {
 		return nil, 0, err
 	}
-	rows := idx.match(f)
+	rows := idx.match(f, v.rowFilter(idx))
 	total := len(rows)
 	if f.After != "" {
 		n, _ := slices.BinarySearchFunc(rows, f.After, func(r int32, after string) int {
@@ -207,13 +207,23 @@ func (db *DB) entitiesByID(ctx context.Context, ids []string) ([]kamp.Entity, er
 	return out, nil
 }
 
-// Entity returns the entity with the given id, or ENOTFOUND.
-func (db *DB) Entity(ctx context.Context, id string) (kamp.Entity, error) {
+// Entity returns the entity with the given id, or ENOTFOUND when there is
+// none or v may not see it.
+func (db *DB) Entity(ctx context.Context, v Viewer, id string) (kamp.Entity, error) {
 	e, err := scanEntity(db.queryRow(ctx, `SELECT `+entityCols+` FROM entities WHERE id = ?`, id))
-	if err == sql.ErrNoRows {
-		return e, kamp.Errorf(kamp.ENOTFOUND, "no entity %q", id)
+	if err == sql.ErrNoRows || (err == nil && !v.seesEntity(e.ID, e.Branch)) {
+		return kamp.Entity{}, kamp.Errorf(kamp.ENOTFOUND, "no entity %q", id)
 	}
 	return e, db.mapErr(err)
+}
+
+// checkEntity returns ENOTFOUND unless the entity exists and v may see it.
+func (db *DB) checkEntity(ctx context.Context, v Viewer, id string) error {
+	if v.all {
+		return nil
+	}
+	_, err := db.Entity(ctx, v, id)
+	return err
 }
 
 // HoldingRow is a holding with the names of both sides.
@@ -223,8 +233,12 @@ type HoldingRow struct {
 	EntityName string
 }
 
-func (db *DB) holdings(ctx context.Context, col, id string) ([]HoldingRow, error) {
-	rows, err := db.query(ctx, `SELECT h.holder_id, h.entity_id, COALESCE(h.share, 0), h.agreement, COALESCE(h.as_of, ''), a.name, b.name
+func (db *DB) holdings(ctx context.Context, v Viewer, col, id string) ([]HoldingRow, error) {
+	if err := db.checkEntity(ctx, v, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT h.holder_id, h.entity_id, COALESCE(h.share, 0), h.agreement, COALESCE(h.as_of, ''), a.name, b.name,
+		COALESCE(a.branch, ''), COALESCE(b.branch, '')
 		FROM holdings h JOIN entities a ON a.id = h.holder_id JOIN entities b ON b.id = h.entity_id
 		WHERE h.`+col+` = ? ORDER BY COALESCE(h.share, 0) DESC, h.holder_id, h.entity_id`, id)
 	if err != nil {
@@ -235,8 +249,12 @@ func (db *DB) holdings(ctx context.Context, col, id string) ([]HoldingRow, error
 	for rows.Next() {
 		var r HoldingRow
 		var share int64
-		if err := rows.Scan(&r.HolderID, &r.EntityID, &share, &r.Agreement, &r.AsOf, &r.HolderName, &r.EntityName); err != nil {
+		var holderBranch, entityBranch string
+		if err := rows.Scan(&r.HolderID, &r.EntityID, &share, &r.Agreement, &r.AsOf, &r.HolderName, &r.EntityName, &holderBranch, &entityBranch); err != nil {
 			return nil, db.mapErr(err)
+		}
+		if !v.seesEntity(r.HolderID, holderBranch) || !v.seesEntity(r.EntityID, entityBranch) {
+			continue
 		}
 		r.Share = kamp.Share(share)
 		out = append(out, r)
@@ -244,14 +262,16 @@ func (db *DB) holdings(ctx context.Context, col, id string) ([]HoldingRow, error
 	return out, db.mapErr(rows.Err())
 }
 
-// HoldersOf returns who holds the entity, largest share first.
-func (db *DB) HoldersOf(ctx context.Context, id string) ([]HoldingRow, error) {
-	return db.holdings(ctx, "entity_id", id)
+// HoldersOf returns who holds the entity, largest share first: the holders
+// v may see.
+func (db *DB) HoldersOf(ctx context.Context, v Viewer, id string) ([]HoldingRow, error) {
+	return db.holdings(ctx, v, "entity_id", id)
 }
 
-// HoldingsOf returns what the entity holds, largest share first.
-func (db *DB) HoldingsOf(ctx context.Context, id string) ([]HoldingRow, error) {
-	return db.holdings(ctx, "holder_id", id)
+// HoldingsOf returns what the entity holds, largest share first: the held
+// entities v may see.
+func (db *DB) HoldingsOf(ctx context.Context, v Viewer, id string) ([]HoldingRow, error) {
+	return db.holdings(ctx, v, "holder_id", id)
 }
 
 func nullAmount(v sql.NullInt64) kamp.NullAmount {
@@ -259,8 +279,11 @@ func nullAmount(v sql.NullInt64) kamp.NullAmount {
 }
 
 // MetricsOf returns the client's metrics, newest period first, custom
-// indicators included.
-func (db *DB) MetricsOf(ctx context.Context, id string) ([]kamp.Metric, error) {
+// indicators included; ENOTFOUND when v may not see the client.
+func (db *DB) MetricsOf(ctx context.Context, v Viewer, id string) ([]kamp.Metric, error) {
+	if err := db.checkEntity(ctx, v, id); err != nil {
+		return nil, err
+	}
 	rows, err := db.query(ctx, `SELECT period, currency, deposits_avg, loans_avg, revenue, fee_income
 		FROM metrics WHERE client_id = ? ORDER BY period DESC, currency`, id)
 	if err != nil {
@@ -304,8 +327,12 @@ func (db *DB) MetricsOf(ctx context.Context, id string) ([]kamp.Metric, error) {
 	return out, db.mapErr(rows.Err())
 }
 
-// ExposuresOf returns the client's exposures, largest first.
-func (db *DB) ExposuresOf(ctx context.Context, id string) ([]kamp.Exposure, error) {
+// ExposuresOf returns the client's exposures, largest first; ENOTFOUND when
+// v may not see the client.
+func (db *DB) ExposuresOf(ctx context.Context, v Viewer, id string) ([]kamp.Exposure, error) {
+	if err := db.checkEntity(ctx, v, id); err != nil {
+		return nil, err
+	}
 	rows, err := db.query(ctx, `SELECT facility_id, client_id, COALESCE(product, ''), currency, amount, COALESCE(as_of, '')
 		FROM exposures WHERE client_id = ? ORDER BY amount DESC, facility_id`, id)
 	if err != nil {
@@ -325,16 +352,36 @@ func (db *DB) ExposuresOf(ctx context.Context, id string) ([]kamp.Exposure, erro
 	return out, db.mapErr(rows.Err())
 }
 
-// Stats are the headline counts of the dashboard.
+// Stats are the headline counts of the dashboard. For a viewer who does not
+// see everything, Entities and Clients count what they see, Scoped is set
+// and the other counts (bank-wide data volumes) are left zero.
 type Stats struct {
+	Scoped                                                             bool
 	Entities, Clients, Holdings, Metrics, Exposures, Payments, FXRates int64
 	LatestPeriod                                                       string
 	LastImport                                                         time.Time
 }
 
-// Stats counts what the database holds.
-func (db *DB) Stats(ctx context.Context) (Stats, error) {
+// Stats counts what the database holds, as v may see it.
+func (db *DB) Stats(ctx context.Context, v Viewer) (Stats, error) {
 	var s Stats
+	if !v.all {
+		idx, err := db.entityIndex(ctx)
+		if err != nil {
+			return s, err
+		}
+		visible := v.rowFilter(idx)
+		s.Scoped = true
+		for i := range idx.ids {
+			if visible(int32(i)) {
+				s.Entities++
+				if idx.client[i] {
+					s.Clients++
+				}
+			}
+		}
+		return s, nil
+	}
 	err := db.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM entities),
 		(SELECT COUNT(*) FROM entities WHERE is_client = TRUE),

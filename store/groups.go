@@ -367,6 +367,15 @@ func (db *DB) SaveGroupRun(ctx context.Context, run GroupRun, members []EntityGr
 		if err != nil {
 			return err
 		}
+		// Where the groups have members, for the access rule (access.go).
+		if _, err := tx.Exec(ctx, `DELETE FROM group_branches`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO group_branches (branch, group_id)
+			SELECT DISTINCT e.branch, g.group_id FROM entity_groups g JOIN entities e ON e.id = g.entity_id
+			WHERE e.branch IS NOT NULL`); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `UPDATE group_runs SET status = ?, finished_at = ?, entities = ?, group_count = ?, cycles = ?, conflicts = ?, message = ?
 			WHERE id = ? AND status = ?`, GroupRunDone, run.FinishedAt.UTC(), run.Entities, run.Groups, run.Cycles, run.Conflicts, run.Message,
 			run.ID, GroupRunRunning)
@@ -492,8 +501,12 @@ func scanMember(sc interface{ Scan(...any) error }) (EntityGroup, error) {
 }
 
 // GroupOf returns the group entry of an entity, or ENOTFOUND when it is in
-// no stored group (a group of one without exposure, or no run yet).
-func (db *DB) GroupOf(ctx context.Context, entityID string) (EntityGroup, error) {
+// no stored group (a group of one without exposure, or no run yet) or v may
+// not see the entity.
+func (db *DB) GroupOf(ctx context.Context, v Viewer, entityID string) (EntityGroup, error) {
+	if err := db.checkEntity(ctx, v, entityID); err != nil {
+		return EntityGroup{}, err
+	}
 	m, err := scanMember(db.queryRow(ctx, `SELECT `+memberCols+memberFrom+` WHERE g.entity_id = ?`, entityID))
 	if err == sql.ErrNoRows {
 		return m, kamp.Errorf(kamp.ENOTFOUND, "%s is in no corporate group", entityID)
@@ -504,10 +517,11 @@ func (db *DB) GroupOf(ctx context.Context, entityID string) (EntityGroup, error)
 	return m, nil
 }
 
-// GroupMembers returns one page of a group's members, by depth then id, and
-// how many there are. A limit of 0 means DefaultLimit; a negative limit
-// returns every member.
-func (db *DB) GroupMembers(ctx context.Context, groupID string, offset, limit int) ([]EntityGroup, int, error) {
+// GroupMembers returns one page of a group's members that v may see, by
+// depth then id, and how many there are; ENOTFOUND when v may not see the
+// group. A limit of 0 means DefaultLimit; a negative limit returns every
+// member.
+func (db *DB) GroupMembers(ctx context.Context, v Viewer, groupID string, offset, limit int) ([]EntityGroup, int, error) {
 	if limit == 0 {
 		limit = DefaultLimit
 	}
@@ -517,13 +531,32 @@ func (db *DB) GroupMembers(ctx context.Context, groupID string, offset, limit in
 	if offset < 0 {
 		return nil, 0, kamp.Errorf(kamp.EINVALID, "offset must not be negative")
 	}
+	if err := db.checkGroup(ctx, v, groupID); err != nil {
+		return nil, 0, err
+	}
+	mcond, margs := v.memberCond(groupID, "e.branch")
 	var total int
-	if err := db.queryRow(ctx, `SELECT COUNT(*) FROM entity_groups WHERE group_id = ?`, groupID).Scan(&total); err != nil {
+	var err error
+	if mcond == "" {
+		err = db.queryRow(ctx, `SELECT COUNT(*) FROM entity_groups WHERE group_id = ?`, groupID).Scan(&total)
+	} else {
+		err = db.queryRow(ctx, `SELECT COUNT(*) FROM entity_groups g JOIN entities e ON e.id = g.entity_id
+			WHERE g.group_id = ? AND `+mcond, append([]any{groupID}, margs...)...).Scan(&total)
+	}
+	if err != nil {
 		return nil, 0, kamp.WrapError(kamp.EINTERNAL, db.mapErr(err), "cannot count the members of %s", groupID)
 	}
 	q := `SELECT ` + memberCols + memberFrom + ` WHERE g.group_id = ? ORDER BY g.depth, g.entity_id`
 	args := []any{groupID}
-	if limit > 0 {
+	switch {
+	case mcond != "":
+		q = `SELECT ` + memberCols + memberFrom + ` WHERE g.group_id = ? AND ` + mcond + ` ORDER BY g.depth, g.entity_id`
+		args = append(args, margs...)
+		if limit > 0 {
+			q += ` LIMIT ? OFFSET ?`
+			args = append(args, limit, offset)
+		}
+	case limit > 0:
 		// Page on entity_groups alone, so that the rows skipped by the
 		// offset are not joined with the entities.
 		from := strings.Replace(memberFrom, "FROM entity_groups g", `FROM (SELECT * FROM entity_groups WHERE group_id = ?
@@ -548,13 +581,23 @@ func (db *DB) GroupMembers(ctx context.Context, groupID string, offset, limit in
 }
 
 // GroupHoldings returns the holdings between members of a group (holder
-// and held both in it), by holder then held id.
-func (db *DB) GroupHoldings(ctx context.Context, groupID string) ([]kamp.Holding, error) {
-	rows, err := db.query(ctx, `SELECT h.holder_id, h.entity_id, COALESCE(h.share, 0), h.agreement, COALESCE(h.as_of, '')
+// and held both in it) that v may see both sides of, by holder then held id.
+func (db *DB) GroupHoldings(ctx context.Context, v Viewer, groupID string) ([]kamp.Holding, error) {
+	if err := db.checkGroup(ctx, v, groupID); err != nil {
+		return nil, err
+	}
+	q := `SELECT h.holder_id, h.entity_id, COALESCE(h.share, 0), h.agreement, COALESCE(h.as_of, '')
 		FROM entity_groups a JOIN holdings h ON h.entity_id = a.entity_id
 		JOIN entity_groups b ON b.entity_id = h.holder_id
-		WHERE a.group_id = ? AND b.group_id = ?
-		ORDER BY h.holder_id, h.entity_id`, groupID, groupID)
+		WHERE a.group_id = ? AND b.group_id = ?`
+	args := []any{groupID, groupID}
+	if held, margs := v.memberCond(groupID, "he.branch"); held != "" {
+		holder, _ := v.memberCond(groupID, "hh.branch")
+		q = strings.Replace(q, "WHERE", `JOIN entities he ON he.id = h.entity_id JOIN entities hh ON hh.id = h.holder_id
+		WHERE `+held+` AND `+holder+` AND`, 1)
+		args = append(append(margs, margs...), args...)
+	}
+	rows, err := db.query(ctx, q+` ORDER BY h.holder_id, h.entity_id`, args...)
 	if err != nil {
 		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read the holdings of group %s", groupID)
 	}
@@ -585,9 +628,14 @@ func scanSummary(sc interface{ Scan(...any) error }) (GroupSummary, error) {
 	return g, err
 }
 
-// Group returns a group's summary, or ENOTFOUND.
-func (db *DB) Group(ctx context.Context, groupID string) (GroupSummary, error) {
-	g, err := scanSummary(db.queryRow(ctx, `SELECT `+summaryCols+summaryFrom+` WHERE s.group_id = ?`, groupID))
+// Group returns a group's summary, or ENOTFOUND when there is no such
+// group or v may not see it.
+func (db *DB) Group(ctx context.Context, v Viewer, groupID string) (GroupSummary, error) {
+	q, args := `SELECT `+summaryCols+summaryFrom+` WHERE s.group_id = ?`, []any{groupID}
+	if cond, cargs := v.groupCond("s.group_id"); cond != "" {
+		q, args = q+" AND "+cond, append(args, cargs...)
+	}
+	g, err := scanSummary(db.queryRow(ctx, q, args...))
 	if err == sql.ErrNoRows {
 		return g, kamp.Errorf(kamp.ENOTFOUND, "no group %q", groupID)
 	}
@@ -621,8 +669,18 @@ var GroupSorts = []string{"-members", "members", "-exposure", "exposure", "-dept
 // GroupStatuses are the values GroupFilter.Status accepts.
 var GroupStatuses = []string{control.StatusOK, control.StatusLarge, control.StatusNear, control.StatusBreach, "none"}
 
-// Groups returns one page of the groups that match f, and how many match.
-func (db *DB) Groups(ctx context.Context, f GroupFilter) ([]GroupSummary, int, error) {
+// checkGroup returns ENOTFOUND unless the group exists and v may see it.
+func (db *DB) checkGroup(ctx context.Context, v Viewer, groupID string) error {
+	if v.all {
+		return nil
+	}
+	_, err := db.Group(ctx, v, groupID)
+	return err
+}
+
+// Groups returns one page of the groups that match f and that v may see,
+// and how many match.
+func (db *DB) Groups(ctx context.Context, v Viewer, f GroupFilter) ([]GroupSummary, int, error) {
 	if f.Limit == 0 {
 		f.Limit = DefaultLimit
 	}
@@ -634,6 +692,9 @@ func (db *DB) Groups(ctx context.Context, f GroupFilter) ([]GroupSummary, int, e
 	}
 	var where []string
 	var args []any
+	if cond, cargs := v.groupCond("s.group_id"); cond != "" {
+		where, args = append(where, cond), append(args, cargs...)
+	}
 	for _, c := range []struct {
 		v    int
 		cond string
@@ -739,7 +800,10 @@ type GroupIndicators struct {
 // converted to CNY at the latest rate on or before the period's last day
 // (or else the currency's latest rate) and rounded half-up once; a
 // currency without any rate fails with EINVALID.
-func (db *DB) GroupIndicators(ctx context.Context, groupID string) (GroupIndicators, error) {
+func (db *DB) GroupIndicators(ctx context.Context, v Viewer, groupID string) (GroupIndicators, error) {
+	if err := db.checkGroup(ctx, v, groupID); err != nil {
+		return GroupIndicators{}, err
+	}
 	var out GroupIndicators
 	var period sql.NullString
 	// CROSS JOIN: SQLite keeps that order, walking the group's members and
@@ -850,9 +914,16 @@ func convert(v int64, rate kamp.Rate) (kamp.Amount, bool) {
 // order, and which of them are state bodies: what the control engine
 // needs to explain a member's control path, without the names and
 // controllers that GroupMembers joins in.
-func (db *DB) GroupMemberKinds(ctx context.Context, groupID string) (ids []string, state []bool, err error) {
-	rows, err := db.query(ctx, `SELECT g.entity_id, e.kind FROM entity_groups g JOIN entities e ON e.id = g.entity_id
-		WHERE g.group_id = ? ORDER BY g.entity_id`, groupID)
+func (db *DB) GroupMemberKinds(ctx context.Context, v Viewer, groupID string) (ids []string, state []bool, err error) {
+	if err := db.checkGroup(ctx, v, groupID); err != nil {
+		return nil, nil, err
+	}
+	q, args := `SELECT g.entity_id, e.kind FROM entity_groups g JOIN entities e ON e.id = g.entity_id
+		WHERE g.group_id = ?`, []any{groupID}
+	if cond, cargs := v.memberCond(groupID, "e.branch"); cond != "" {
+		q, args = q+" AND "+cond, append(args, cargs...)
+	}
+	rows, err := db.query(ctx, q+` ORDER BY g.entity_id`, args...)
 	if err != nil {
 		return nil, nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read the members of %s", groupID)
 	}

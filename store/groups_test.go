@@ -153,38 +153,38 @@ func TestSaveGroupRun(t *testing.T) {
 			t.Errorf("LatestGroupRun = %+v", latest)
 		}
 
-		m, err := db.GroupOf(ctx, "C")
+		m, err := db.GroupOf(ctx, store.System, "C")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if m.GroupID != "A" || m.ControllerID != "A" || m.ControllerName != "甲集团" || m.GroupName != "甲集团" || m.EntityName != "丙公司" || !m.IsClient || !m.InCycle || m.Exposure != 1_000_000 || m.GroupSize != 3 {
 			t.Errorf("GroupOf(C) = %+v", m)
 		}
-		if _, err := db.GroupOf(ctx, "S"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		if _, err := db.GroupOf(ctx, store.System, "S"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("GroupOf(S): %v, want ENOTFOUND", err)
 		}
-		g, err := db.Group(ctx, "A")
+		g, err := db.Group(ctx, store.System, "A")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if g.RootName != "甲集团" || g.Members != 3 || g.Headroom != 215_654 || g.Status != control.StatusNear || g.PctOfTier1 != 17.84346 {
 			t.Errorf("Group(A) = %+v", g)
 		}
-		if _, err := db.Group(ctx, "B"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		if _, err := db.Group(ctx, store.System, "B"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("Group(B): %v, want ENOTFOUND", err)
 		}
-		page, total, err := db.GroupMembers(ctx, "A", 1, 1)
+		page, total, err := db.GroupMembers(ctx, store.System, "A", 1, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if total != 3 || len(page) != 1 || page[0].EntityID != "B" {
 			t.Errorf("GroupMembers(A, 1, 1) = %+v, %d", page, total)
 		}
-		all, _, err := db.GroupMembers(ctx, "A", 0, -1)
+		all, _, err := db.GroupMembers(ctx, store.System, "A", 0, -1)
 		if err != nil || len(all) != 3 {
 			t.Errorf("GroupMembers(A, all) = %d members, %v", len(all), err)
 		}
-		hs, err := db.GroupHoldings(ctx, "A")
+		hs, err := db.GroupHoldings(ctx, store.System, "A")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestSaveGroupRun(t *testing.T) {
 				{ClientID: "D", Period: "2024-04", Currency: "CNY", DepositsAvg: kamp.NullAmount{Amount: 5, Valid: true}},
 			})
 		})
-		ind, err := db.GroupIndicators(ctx, "A")
+		ind, err := db.GroupIndicators(ctx, store.System, "A")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func TestSaveGroupRun(t *testing.T) {
 		if ind != want {
 			t.Errorf("GroupIndicators(A) = %+v, want %+v", ind, want)
 		}
-		if ind, err := db.GroupIndicators(ctx, "nope"); err != nil || ind != (store.GroupIndicators{}) {
+		if ind, err := db.GroupIndicators(ctx, store.System, "nope"); err != nil || ind != (store.GroupIndicators{}) {
 			t.Errorf("GroupIndicators(nope) = %+v, %v", ind, err)
 		}
 
@@ -235,7 +235,7 @@ func TestSaveGroupRun(t *testing.T) {
 			{"cursor", store.GroupFilter{Sort: "id", After: "A"}, []string{"D"}, 2},
 		}
 		for _, c := range cases {
-			got, total, err := db.Groups(ctx, c.f)
+			got, total, err := db.Groups(ctx, store.System, c.f)
 			if err != nil {
 				t.Errorf("%s: %v", c.name, err)
 				continue
@@ -249,7 +249,7 @@ func TestSaveGroupRun(t *testing.T) {
 			}
 		}
 		for _, bad := range []store.GroupFilter{{Sort: "name"}, {Status: "bad"}, {Limit: 5000}, {After: "A"}} {
-			if _, _, err := db.Groups(ctx, bad); kamp.ErrorCode(err) != kamp.EINVALID {
+			if _, _, err := db.Groups(ctx, store.System, bad); kamp.ErrorCode(err) != kamp.EINVALID {
 				t.Errorf("Groups(%+v): %v, want EINVALID", bad, err)
 			}
 		}
@@ -262,7 +262,7 @@ func TestSaveGroupRun(t *testing.T) {
 		if err := db.SaveGroupRun(ctx, run2, members[3:], groups[1:]); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.GroupOf(ctx, "C"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		if _, err := db.GroupOf(ctx, store.System, "C"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("GroupOf(C) after a run without it: %v, want ENOTFOUND", err)
 		}
 		run3 := sampleRun("R3", at.Add(2*time.Hour))

@@ -26,9 +26,11 @@ type entityIndex struct {
 	lei     []string
 	kind    []string
 	client  []bool
-	branch  []string
-	country []string
-	grams   map[uint64][]int32
+	// branchCode is each row's branch as an index into branchNames.
+	branchCode  []int32
+	branchNames []string
+	country     []string
+	grams       map[uint64][]int32
 
 	rankOnce sync.Once
 	rank     []int32 // each row's position in byName
@@ -109,6 +111,7 @@ func (db *DB) buildEntityIndex(ctx context.Context, version string) (*entityInde
 	defer rows.Close()
 	idx := &entityIndex{version: version, grams: map[uint64][]int32{}, mixed: map[int32]string{}}
 	intern := map[string]string{}
+	branchCodes := map[string]int32{}
 	in := func(s string) string {
 		if v, ok := intern[s]; ok {
 			return v
@@ -134,7 +137,13 @@ func (db *DB) buildEntityIndex(ctx context.Context, version string) (*entityInde
 		idx.lei = append(idx.lei, lei)
 		idx.kind = append(idx.kind, in(kind))
 		idx.client = append(idx.client, client)
-		idx.branch = append(idx.branch, in(branch))
+		bc, ok := branchCodes[branch]
+		if !ok {
+			bc = int32(len(idx.branchNames))
+			branchCodes[branch] = bc
+			idx.branchNames = append(idx.branchNames, strings.Clone(branch))
+		}
+		idx.branchCode = append(idx.branchCode, bc)
 		idx.country = append(idx.country, in(country))
 		clear(seen)
 		bigrams(name, func(g uint64) {
@@ -170,19 +179,22 @@ func (idx *entityIndex) name(i int32) string {
 	return idx.names[i]
 }
 
-// match returns the rows that match f, in id order (or name order when
-// f.Sort asks for it), before paging.
-func (idx *entityIndex) match(f EntityFilter) []int32 {
+// match returns the rows that match f and visible (nil: all rows), in id
+// order (or name order when f.Sort asks for it), before paging.
+func (idx *entityIndex) match(f EntityFilter, visible func(int32) bool) []int32 {
 	q := strings.TrimSpace(f.Q)
 	lq, uq := asciiLower(q), strings.ToUpper(q)
 	keep := func(i int32) bool {
+		if visible != nil && !visible(i) {
+			return false
+		}
 		if f.Kind != "" && idx.kind[i] != f.Kind {
 			return false
 		}
 		if f.IsClient != nil && idx.client[i] != *f.IsClient {
 			return false
 		}
-		if f.Branch != "" && idx.branch[i] != f.Branch {
+		if f.Branch != "" && idx.branchNames[idx.branchCode[i]] != f.Branch {
 			return false
 		}
 		if f.Country != "" && idx.country[i] != strings.ToUpper(f.Country) {

@@ -54,7 +54,7 @@ func BenchmarkFindEntities(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t := time.Now()
-		if _, _, err := db.FindEntities(ctx, queries[i%len(queries)]); err != nil {
+		if _, _, err := db.FindEntities(ctx, store.System, queries[i%len(queries)]); err != nil {
 			b.Fatal(err)
 		}
 		times = append(times, time.Since(t))

@@ -72,7 +72,7 @@ func TestFindEntitiesMatchesBruteForce(t *testing.T) {
 				f.Offset = rng.IntN(10)
 			}
 			want, wantTotal := bruteForce(es, f)
-			got, total, err := db.FindEntities(ctx, f)
+			got, total, err := db.FindEntities(ctx, store.System, f)
 			if err != nil {
 				t.Fatalf("%+v: %v", f, err)
 			}

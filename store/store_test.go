@@ -51,14 +51,14 @@ func TestMigrateTwice(t *testing.T) {
 func TestEntitiesRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		load(t, db, func(l *store.Load) error { return l.Entities(ctx, sampleEntities()) })
-		got, err := db.Entity(ctx, "E1")
+		got, err := db.Entity(ctx, store.System, "E1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got != sampleEntities()[0] {
 			t.Errorf("Entity(E1) = %+v, want %+v", got, sampleEntities()[0])
 		}
-		if _, err := db.Entity(ctx, "nope"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		if _, err := db.Entity(ctx, store.System, "nope"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("missing entity: got %v, want ENOTFOUND", err)
 		}
 		tru := true
@@ -84,7 +84,7 @@ func TestEntitiesRoundTrip(t *testing.T) {
 			{"desc", store.EntityFilter{Sort: "-id", Limit: 2}, []string{"P1", "F1"}, 4},
 		}
 		for _, c := range cases {
-			es, total, err := db.FindEntities(ctx, c.f)
+			es, total, err := db.FindEntities(ctx, store.System, c.f)
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
@@ -103,10 +103,10 @@ func TestEntitiesRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		if _, _, err := db.FindEntities(ctx, store.EntityFilter{Limit: 1001}); kamp.ErrorCode(err) != kamp.EINVALID {
+		if _, _, err := db.FindEntities(ctx, store.System, store.EntityFilter{Limit: 1001}); kamp.ErrorCode(err) != kamp.EINVALID {
 			t.Errorf("limit 1001: got %v, want EINVALID", err)
 		}
-		if _, _, err := db.FindEntities(ctx, store.EntityFilter{Sort: "x; DROP TABLE"}); kamp.ErrorCode(err) != kamp.EINVALID {
+		if _, _, err := db.FindEntities(ctx, store.System, store.EntityFilter{Sort: "x; DROP TABLE"}); kamp.ErrorCode(err) != kamp.EINVALID {
 			t.Errorf("bad sort: got %v, want EINVALID", err)
 		}
 	})
@@ -141,19 +141,19 @@ func TestUpsertAndFacts(t *testing.T) {
 		changed := sampleEntities()[:1]
 		changed[0].Name = "华信科技集团有限公司"
 		load(t, db, func(l *store.Load) error { return l.Entities(ctx, changed) })
-		e, err := db.Entity(ctx, "E1")
+		e, err := db.Entity(ctx, store.System, "E1")
 		if err != nil || e.Name != "华信科技集团有限公司" {
 			t.Fatalf("after upsert: %+v, %v", e, err)
 		}
-		holders, err := db.HoldersOf(ctx, "E1")
+		holders, err := db.HoldersOf(ctx, store.System, "E1")
 		if err != nil || len(holders) != 1 || holders[0].HolderName != "张伟" || holders[0].Share != 60_000_000 {
 			t.Errorf("HoldersOf(E1) = %+v, %v", holders, err)
 		}
-		holdings, err := db.HoldingsOf(ctx, "E1")
+		holdings, err := db.HoldingsOf(ctx, store.System, "E1")
 		if err != nil || len(holdings) != 1 || !holdings[0].Agreement || holdings[0].Share != 0 {
 			t.Errorf("HoldingsOf(E1) = %+v, %v", holdings, err)
 		}
-		ms, err := db.MetricsOf(ctx, "E1")
+		ms, err := db.MetricsOf(ctx, store.System, "E1")
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("MetricsOf = %+v, %v", ms, err)
 		}
@@ -161,11 +161,11 @@ func TestUpsertAndFacts(t *testing.T) {
 		if m.Revenue != (kamp.NullAmount{Amount: -5, Valid: true}) || m.LoansAvg.Valid || m.DepositsAvg.Amount != 9_000_000_000_000_000 || m.Custom["intl_settlement"] != 42 {
 			t.Errorf("metric = %+v", m)
 		}
-		xs, err := db.ExposuresOf(ctx, "E1")
+		xs, err := db.ExposuresOf(ctx, store.System, "E1")
 		if err != nil || len(xs) != 1 || xs[0].Amount != 12345678901234 {
 			t.Errorf("ExposuresOf = %+v, %v", xs, err)
 		}
-		st, err := db.Stats(ctx)
+		st, err := db.Stats(ctx, store.System)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestLoadRollbackLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		l.Rollback(ctx)
-		st, err := db.Stats(ctx)
+		st, err := db.Stats(ctx, store.System)
 		if err != nil || st.Entities != 0 {
 			t.Errorf("after rollback: %+v, %v", st, err)
 		}

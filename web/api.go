@@ -177,7 +177,7 @@ func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request, a *auth) er
 			return err
 		}
 	}
-	items, _, err := s.db.FindEntities(r.Context(), f)
+	items, _, err := s.db.FindEntities(r.Context(), a.Viewer, f)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) apiEntities(w http.ResponseWriter, r *http.Request, a *auth) er
 
 // apiEntity serves GET /api/v1/entities/{id}.
 func (s *Server) apiEntity(w http.ResponseWriter, r *http.Request, a *auth) error {
-	p, err := s.loadEntity(r, r.PathValue("id"))
+	p, err := s.loadEntity(r, a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/store"
 )
 
 // Cookie names. The session cookie takes the __Host- prefix when cookies are
@@ -52,6 +53,9 @@ type auth struct {
 	Bearer bool
 	// Lang is the language to answer in.
 	Lang string
+	// Viewer is the signed-in person's need-to-know scope, which every
+	// store query for them takes; the zero Viewer (anonymous) sees nothing.
+	Viewer store.Viewer
 }
 
 // handlerFunc is a handler that returns its error for the wrapper to show.
@@ -282,6 +286,10 @@ func (s *Server) page(h handlerFunc, roles ...string) http.Handler {
 			s.pageError(w, r, a, kamp.Errorf(kamp.EFORBIDDEN, "error.forbidden"))
 			return
 		}
+		if a.Viewer, err = s.db.ViewerFor(r.Context(), *a.User); err != nil {
+			s.pageError(w, r, a, err)
+			return
+		}
 		// Changes made for this request are audited as the person's.
 		r = r.WithContext(kamp.WithActor(r.Context(), a.User.Login))
 		s.servePage(w, r, a, h)
@@ -307,6 +315,10 @@ func (s *Server) api(h handlerFunc, roles ...string) http.Handler {
 		}
 		if !allowed(a.User, roles) {
 			s.apiError(w, r, kamp.Errorf(kamp.EFORBIDDEN, "your role may not do this"))
+			return
+		}
+		if a.Viewer, err = s.db.ViewerFor(r.Context(), *a.User); err != nil {
+			s.apiError(w, r, err)
 			return
 		}
 		r = r.WithContext(kamp.WithActor(r.Context(), a.User.Login))

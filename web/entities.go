@@ -166,7 +166,7 @@ func (s *Server) handleEntities(w http.ResponseWriter, r *http.Request, a *auth)
 	}
 	f := q.filter()
 	f.Limit, f.Offset = entitiesPerPage, (q.Page-1)*entitiesPerPage
-	items, total, err := s.db.FindEntities(r.Context(), f)
+	items, total, err := s.db.FindEntities(r.Context(), a.Viewer, f)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (s *Server) exportEntities(w http.ResponseWriter, r *http.Request, a *auth,
 	f.Sort, f.Limit = "", exportChunk
 	// Ask for the first chunk before any byte is sent, so that a failing
 	// query still gets a proper error page.
-	items, _, err := s.db.FindEntities(r.Context(), f)
+	items, _, err := s.db.FindEntities(r.Context(), a.Viewer, f)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Server) exportEntities(w http.ResponseWriter, r *http.Request, a *auth,
 			break
 		}
 		f.After = items[len(items)-1].ID
-		if items, _, err = s.db.FindEntities(r.Context(), f); err != nil {
+		if items, _, err = s.db.FindEntities(r.Context(), a.Viewer, f); err != nil {
 			return s.abortStream(r, err)
 		}
 	}
@@ -292,27 +292,27 @@ type entityPage struct {
 
 // loadEntity gathers an entity with its holders, holdings, metrics and
 // exposures.
-func (s *Server) loadEntity(r *http.Request, id string) (entityPage, error) {
+func (s *Server) loadEntity(r *http.Request, a *auth, id string) (entityPage, error) {
 	ctx := r.Context()
 	var p entityPage
 	var err error
-	if p.Entity, err = s.db.Entity(ctx, id); err != nil {
+	if p.Entity, err = s.db.Entity(ctx, a.Viewer, id); err != nil {
 		return p, err
 	}
-	if p.Holders, err = s.db.HoldersOf(ctx, id); err != nil {
+	if p.Holders, err = s.db.HoldersOf(ctx, a.Viewer, id); err != nil {
 		return p, err
 	}
-	if p.Holdings, err = s.db.HoldingsOf(ctx, id); err != nil {
+	if p.Holdings, err = s.db.HoldingsOf(ctx, a.Viewer, id); err != nil {
 		return p, err
 	}
-	metrics, err := s.db.MetricsOf(ctx, id)
+	metrics, err := s.db.MetricsOf(ctx, a.Viewer, id)
 	if err != nil {
 		return p, err
 	}
-	if p.Exposures, err = s.db.ExposuresOf(ctx, id); err != nil {
+	if p.Exposures, err = s.db.ExposuresOf(ctx, a.Viewer, id); err != nil {
 		return p, err
 	}
-	switch g, err := s.db.GroupOf(ctx, id); {
+	switch g, err := s.db.GroupOf(ctx, a.Viewer, id); {
 	case err == nil:
 		p.Group = &g
 	case kamp.ErrorCode(err) != kamp.ENOTFOUND:
@@ -363,7 +363,7 @@ func (s *Server) loadEntity(r *http.Request, id string) (entityPage, error) {
 // handleEntity serves GET /entities/{id}.
 func (s *Server) handleEntity(w http.ResponseWriter, r *http.Request, a *auth) error {
 	start := time.Now()
-	p, err := s.loadEntity(r, r.PathValue("id"))
+	p, err := s.loadEntity(r, a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -249,7 +249,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, a *auth) e
 		return s.exportGroups(w, r, a, q, f, format)
 	}
 	f.Limit, f.Offset = groupsPerPage, (q.Page-1)*groupsPerPage
-	items, total, err := s.db.Groups(r.Context(), f)
+	items, total, err := s.db.Groups(r.Context(), a.Viewer, f)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func groupRow(g store.GroupSummary, tier1 bool, row []string) []string {
 // in the page's order, a store page at a time.
 func (s *Server) exportGroups(w http.ResponseWriter, r *http.Request, a *auth, q groupQuery, f store.GroupFilter, format export.Format) error {
 	f.Limit = exportChunk
-	items, _, err := s.db.Groups(r.Context(), f)
+	items, _, err := s.db.Groups(r.Context(), a.Viewer, f)
 	if err != nil {
 		return err
 	}
@@ -315,7 +315,7 @@ func (s *Server) exportGroups(w http.ResponseWriter, r *http.Request, a *auth, q
 			break
 		}
 		f.Offset += len(items)
-		if items, _, err = s.db.Groups(r.Context(), f); err != nil {
+		if items, _, err = s.db.Groups(r.Context(), a.Viewer, f); err != nil {
 			return s.abortStream(r, err)
 		}
 	}
@@ -360,7 +360,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 	start := time.Now()
 	ctx := r.Context()
 	id := r.PathValue("id")
-	g, err := s.db.Group(ctx, id)
+	g, err := s.db.Group(ctx, a.Viewer, id)
 	if err != nil {
 		return err
 	}
@@ -372,7 +372,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 		}
 		page = n
 	}
-	members, total, err := s.db.GroupMembers(ctx, id, (page-1)*groupsPerPage, groupsPerPage)
+	members, total, err := s.db.GroupMembers(ctx, a.Viewer, id, (page-1)*groupsPerPage, groupsPerPage)
 	if err != nil {
 		return err
 	}
@@ -382,7 +382,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 	if p.Tier1 {
 		p.LimitAmount = g.Headroom + g.Exposure
 	}
-	switch p.Indicators, err = s.db.GroupIndicators(ctx, id); {
+	switch p.Indicators, err = s.db.GroupIndicators(ctx, a.Viewer, id); {
 	case kamp.ErrorCode(err) == kamp.EINVALID:
 		p.IndicatorsNote = kamp.ErrorMessage(err)
 	case err != nil:
@@ -395,12 +395,12 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 		p.NextURL = base + "?page=" + strconv.Itoa(page+1)
 	}
 	if pid := r.URL.Query().Get("path"); pid != "" {
-		m, err := s.db.GroupOf(ctx, pid)
+		m, err := s.db.GroupOf(ctx, a.Viewer, pid)
 		if err != nil || m.GroupID != id {
 			return kamp.Errorf(kamp.ENOTFOUND, "%s is not a member of group %s", pid, id)
 		}
 		p.PathOf = &m
-		p.Path, p.PathNote, err = s.controlPath(r, a.Lang, id, m)
+		p.Path, p.PathNote, err = s.controlPath(r, a, id, m)
 		if err != nil {
 			return err
 		}
@@ -413,18 +413,19 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 // controlPath explains in words, in lang, how member m's immediate
 // controller controls it, from the ownership inside the group; note is a
 // message when there is nothing to explain.
-func (s *Server) controlPath(r *http.Request, lang, groupID string, m store.EntityGroup) ([]pathLine, string, error) {
+func (s *Server) controlPath(r *http.Request, a *auth, groupID string, m store.EntityGroup) ([]pathLine, string, error) {
+	lang := a.Lang
 	if m.ControllerID == "" {
 		if m.Conflict {
 			return nil, T(lang, "groups.path_conflict"), nil
 		}
 		return nil, T(lang, "groups.path_none"), nil
 	}
-	ids, state, err := s.db.GroupMemberKinds(r.Context(), groupID)
+	ids, state, err := s.db.GroupMemberKinds(r.Context(), a.Viewer, groupID)
 	if err != nil {
 		return nil, "", err
 	}
-	hs, err := s.db.GroupHoldings(r.Context(), groupID)
+	hs, err := s.db.GroupHoldings(r.Context(), a.Viewer, groupID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -442,7 +443,7 @@ func (s *Server) controlPath(r *http.Request, lang, groupID string, m store.Enti
 	if _, ok := index[m.ControllerID]; !ok {
 		// A controller outside the group — a state body above a group
 		// root: its direct holdings in the member may explain its control.
-		holders, err := s.db.HoldersOf(r.Context(), m.EntityID)
+		holders, err := s.db.HoldersOf(r.Context(), a.Viewer, m.EntityID)
 		if err != nil {
 			return nil, "", err
 		}
@@ -482,7 +483,7 @@ func (s *Server) controlPath(r *http.Request, lang, groupID string, m store.Enti
 			return n
 		}
 		n := in.IDs[v]
-		if ent, err := s.db.Entity(r.Context(), n); err == nil && ent.Name != "" {
+		if ent, err := s.db.Entity(r.Context(), a.Viewer, n); err == nil && ent.Name != "" {
 			n = ent.Name
 		}
 		names[v] = n
@@ -565,15 +566,15 @@ type graphLabels struct {
 func (s *Server) handleGroupGraph(w http.ResponseWriter, r *http.Request, a *auth) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	g, err := s.db.Group(ctx, id)
+	g, err := s.db.Group(ctx, a.Viewer, id)
 	if err != nil {
 		return err
 	}
-	members, total, err := s.db.GroupMembers(ctx, id, 0, maxGraphNodes)
+	members, total, err := s.db.GroupMembers(ctx, a.Viewer, id, 0, maxGraphNodes)
 	if err != nil {
 		return err
 	}
-	hs, err := s.db.GroupHoldings(ctx, id)
+	hs, err := s.db.GroupHoldings(ctx, a.Viewer, id)
 	if err != nil {
 		return err
 	}
@@ -667,7 +668,7 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, a *auth) erro
 			return kamp.Errorf(kamp.EINVALID, "cursor is not valid: pass next_cursor as it was returned")
 		}
 	}
-	items, total, err := s.db.Groups(r.Context(), f)
+	items, total, err := s.db.Groups(r.Context(), a.Viewer, f)
 	if err != nil {
 		return err
 	}
@@ -684,7 +685,7 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, a *auth) erro
 
 // apiGroup serves GET /api/v1/groups/{id}.
 func (s *Server) apiGroup(w http.ResponseWriter, r *http.Request, a *auth) error {
-	g, err := s.db.Group(r.Context(), r.PathValue("id"))
+	g, err := s.db.Group(r.Context(), a.Viewer, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -701,7 +702,7 @@ func (s *Server) apiGroupMembers(w http.ResponseWriter, r *http.Request, a *auth
 		return err
 	}
 	id := r.PathValue("id")
-	if _, err := s.db.Group(r.Context(), id); err != nil {
+	if _, err := s.db.Group(r.Context(), a.Viewer, id); err != nil {
 		return err
 	}
 	offset := 0
@@ -714,7 +715,7 @@ func (s *Server) apiGroupMembers(w http.ResponseWriter, r *http.Request, a *auth
 			return kamp.Errorf(kamp.EINVALID, "cursor is not valid: pass next_cursor as it was returned")
 		}
 	}
-	members, total, err := s.db.GroupMembers(r.Context(), id, offset, limit)
+	members, total, err := s.db.GroupMembers(r.Context(), a.Viewer, id, offset, limit)
 	if err != nil {
 		return err
 	}

@@ -46,13 +46,13 @@ func BenchmarkGroupPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("%d entities: import %s, recompute %s", n, imported.Sub(start).Round(time.Millisecond), time.Since(imported).Round(time.Millisecond))
-	top, _, err := e.db.Groups(ctx, store.GroupFilter{Sort: "-members", Limit: 1})
+	top, _, err := e.db.Groups(ctx, store.System, store.GroupFilter{Sort: "-members", Limit: 1})
 	if err != nil || len(top) == 0 {
 		b.Fatalf("no group: %v", err)
 	}
 	g := top[0]
 	// The deepest member on the last page has the longest control path.
-	last, _, err := e.db.GroupMembers(ctx, g.GroupID, g.Members-1, 1)
+	last, _, err := e.db.GroupMembers(ctx, store.System, g.GroupID, g.Members-1, 1)
 	if err != nil || len(last) != 1 {
 		b.Fatalf("members: %v", err)
 	}

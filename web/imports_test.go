@@ -20,6 +20,7 @@ import (
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/export"
 	"github.com/kampbank/kamp/ingest"
+	"github.com/kampbank/kamp/store"
 )
 
 // multipartBody builds an upload: fields first (in order), then files.
@@ -261,7 +262,7 @@ func TestAPIUploadIdempotent(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || again.ID != first.ID || again.Status != kamp.ImportLoaded {
 		t.Errorf("retry: %d %+v", resp.StatusCode, again)
 	}
-	if _, err := e.db.Entity(context.Background(), "OTHER"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
+	if _, err := e.db.Entity(context.Background(), store.System, "OTHER"); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 		t.Error("the retry imported again")
 	}
 	// Another user's same key is another batch.
@@ -331,7 +332,7 @@ func TestAPIUploadIdempotent(t *testing.T) {
 
 func TestEntityExport(t *testing.T) {
 	e := newEnv(t, Config{})
-	e.user("ana", kamp.RoleBranchRM)
+	e.user("ana", kamp.RoleAnalyst)
 	c := e.client()
 	e.login(c, "ana")
 	e.seed()

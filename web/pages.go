@@ -115,7 +115,7 @@ type dashboardPage struct {
 
 // handleDashboard serves GET /.
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a *auth) error {
-	st, err := s.db.Stats(r.Context())
+	st, err := s.db.Stats(r.Context(), a.Viewer)
 	if err != nil {
 		return err
 	}

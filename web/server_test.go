@@ -494,7 +494,7 @@ func (e *env) api(token, method, path string, body io.Reader, hdr map[string]str
 func TestAPIEntitiesPaging(t *testing.T) {
 	e := newEnv(t, Config{})
 	e.seed()
-	tok := e.bearer("bot", kamp.RoleBranchRM)
+	tok := e.bearer("bot", kamp.RoleRisk)
 
 	var ids []string
 	cursor := ""

@@ -39,7 +39,7 @@ func TestImportRecomputesGroups(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != store.GroupRunDone || runs[0].Tier1 != 1_000_000*10_000 {
 		t.Errorf("runs %+v", runs)
 	}
-	if g, err := st.GroupOf(context.Background(), "E2"); err != nil || g.GroupID != "E1" {
+	if g, err := st.GroupOf(context.Background(), store.System, "E2"); err != nil || g.GroupID != "E1" {
 		t.Errorf("GroupOf(E2) = %+v, %v", g, err)
 	}
 
@@ -48,7 +48,7 @@ func TestImportRecomputesGroups(t *testing.T) {
 	if code, _, errOut := runKamp(t, "import", "--db", db, "--quiet", data); code == 0 || !strings.Contains(errOut, "KAMP_TIER1_CAPITAL") {
 		t.Errorf("bad KAMP_TIER1_CAPITAL: exit %d\n%s", code, errOut)
 	}
-	if hs, err := st.HoldersOf(context.Background(), "E3"); err != nil || len(hs) != 0 {
+	if hs, err := st.HoldersOf(context.Background(), store.System, "E3"); err != nil || len(hs) != 0 {
 		t.Errorf("the import loaded holdings of E3 despite the bad setting: %+v, %v", hs, err)
 	}
 }

@@ -157,7 +157,7 @@ const demoTier1File = "tier1-capital.txt"
 // entities yet, and returns the demo's tier-1 capital (0 if unknown).
 func ensureDemo(ctx context.Context, e *env, st *store.DB, dataDir string) (kamp.Amount, error) {
 	dir := filepath.Join(dataDir, fmt.Sprintf("demo-%s-seed%d", demoSize, demoSeed))
-	stats, err := st.Stats(ctx)
+	stats, err := st.Stats(ctx, store.System)
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,346 @@
+package chain
+
+import (
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/names"
+)
+
+// Shards take payments on parallel goroutines. A Shard resolves and checks
+// a payment as Add does, but instead of adding its amount to an edge found
+// through a map, it appends one compact record per edge touched to a bucket
+// chosen by (unit, direction): the buckets follow the order of the result,
+// so Result sorts each bucket on its own (small enough to stay in the
+// cache) by the final edge order, sums the runs of equal edges into
+// Result.Edges, and needs no map of edges at all. Unmatched names are
+// interned in one table shared by the shards, under striped locks.
+
+// maxBuckets bounds the number of buckets of a Shard: enough for each to
+// hold a few thousand records on a large bank, few enough that the
+// partly filled chunks cost little.
+const maxBuckets = 1024
+
+// chunkLen is the number of records of one chunk of a bucket.
+const chunkLen = 256
+
+// record is one payment's share of one edge, kept by a Shard until Result.
+type record struct {
+	// key is the unit's rank<<33 | the direction's rank<<32 |
+	// uint32(counterparty): the edge, ordered as the result is but for
+	// the counterparty, whose rank is known only at Result.
+	key    uint64
+	amount uint64 // kamp.Amount, > 0
+	date   int32  // yyyymmdd
+	rate   uint32 // index into Accumulator.rateTab
+}
+
+// chunk is a block of records of one bucket.
+type chunk [chunkLen]record
+
+// bucket is the records of one range of (unit, direction) in a Shard: the
+// chunks in order, the last one holding n records.
+type bucket struct {
+	chunks []*chunk
+	n      int
+}
+
+// rateMemo caches the rate index of the last month looked up for one
+// currency.
+type rateMemo struct {
+	month int32
+	idx   uint32
+	ok    bool
+	set   bool
+}
+
+// Shard is one part of an Accumulator that takes payments on a goroutine of
+// its own: create one per goroutine with Accumulator.NewShard, add payments
+// to them concurrently, then call Accumulator.Result once they are all
+// done. The result is the same as if every payment had been given to Add,
+// whatever shard took it, except for one thing: an exact sum that overflows
+// 128 bits is reported by Result rather than by the Add that made it
+// overflow. A Shard is not safe for concurrent use.
+type Shard struct {
+	a       *Accumulator
+	buckets []bucket
+	records int64
+	stats   Stats
+	// sides counts the in-range sides of committed payments that used
+	// ambiguous name k.
+	sides map[int32]int64
+	memo  []rateMemo
+	buf   []byte
+}
+
+// NewShard returns a new, empty Shard of a. It may be called concurrently
+// with other calls of NewShard and with the Add methods of other shards.
+// An accumulator takes payments either through its shards or through its
+// own Add and AddIndexed, not both: Result fails when both have payments.
+func (a *Accumulator) NewShard() *Shard {
+	s := &Shard{
+		a:       a,
+		buckets: make([]bucket, a.nBuckets),
+		sides:   map[int32]int64{},
+		memo:    make([]rateMemo, len(a.fx)),
+		buf:     make([]byte, 0, 256),
+	}
+	a.shardMu.Lock()
+	a.shards = append(a.shards, s)
+	a.shardMu.Unlock()
+	return s
+}
+
+// Add is Accumulator.Add for a payment taken by this shard.
+func (s *Shard) Add(p kamp.Payment) error { return s.add(&p, -1, -1) }
+
+// AddIndexed is Accumulator.AddIndexed for a payment taken by this shard.
+func (s *Shard) AddIndexed(p kamp.Payment, payer, payee int32) error {
+	if err := s.a.checkIndexes(&p, payer, payee); err != nil {
+		return err
+	}
+	return s.add(&p, payer, payee)
+}
+
+// Stats returns the counts of the payments this shard took so far.
+func (s *Shard) Stats() Stats { return s.stats }
+
+// add is Accumulator.add, appending records instead of adding to edges.
+func (s *Shard) add(p *kamp.Payment, payerIdx, payeeIdx int32) error {
+	a := s.a
+	d, ok := parseDate(p.Date)
+	if !ok {
+		return kamp.Errorf(kamp.EINVALID, "payment %q: date %q is not YYYY-MM-DD", p.TxnID, p.Date)
+	}
+	if d < a.from || d > a.to {
+		s.stats.Payments++
+		s.stats.OutOfRange++
+		return nil
+	}
+	if p.Amount <= 0 {
+		return kamp.Errorf(kamp.EINVALID, "payment %q: amount %s is not > 0", p.TxnID, p.Amount)
+	}
+	payer, err := s.side(p.TxnID, "payer", payerIdx, p.PayerID, p.PayerName)
+	if err != nil {
+		return err
+	}
+	payee, err := s.side(p.TxnID, "payee", payeeIdx, p.PayeeID, p.PayeeName)
+	if err != nil {
+		return err
+	}
+	uPayer, uPayee := int32(-1), int32(-1)
+	internal := payer.entity >= 0 && payee.entity >= 0 && a.root[payer.entity] == a.root[payee.entity]
+	if !internal {
+		if payer.entity >= 0 {
+			uPayer = a.unitOf[payer.entity]
+		}
+		if payee.entity >= 0 {
+			uPayee = a.unitOf[payee.entity]
+		}
+	}
+	var rate uint32
+	if uPayer >= 0 || uPayee >= 0 {
+		if rate, err = s.rate(p.TxnID, p.Currency, d); err != nil {
+			return err
+		}
+	}
+
+	// Commit.
+	s.stats.Payments++
+	s.note(payer)
+	s.note(payee)
+	switch {
+	case internal:
+		s.stats.Internal++
+		return nil
+	case uPayer < 0 && uPayee < 0:
+		s.stats.Outside++
+		return nil
+	}
+	s.stats.Counted++
+	r := record{amount: uint64(p.Amount), date: d, rate: rate}
+	if uPayer >= 0 {
+		r.key = uint64(a.unitRank[uPayer])<<33 | 1<<32 | uint64(uint32(payee.cp))
+		s.put(r)
+	}
+	if uPayee >= 0 {
+		r.key = uint64(a.unitRank[uPayee])<<33 | uint64(uint32(payer.cp))
+		s.put(r)
+	}
+	if uPayer >= 0 && uPayee >= 0 {
+		s.stats.TwoUnits++
+	}
+	return nil
+}
+
+// put appends r to its bucket.
+func (s *Shard) put(r record) {
+	b := &s.buckets[(r.key>>32)>>s.a.bucketShift]
+	if len(b.chunks) == 0 || b.n == chunkLen {
+		b.chunks = append(b.chunks, new(chunk))
+		b.n = 0
+	}
+	b.chunks[len(b.chunks)-1][b.n] = r
+	b.n++
+	s.records++
+}
+
+// note counts a committed side in Stats and in the ambiguity report.
+func (s *Shard) note(sd side) {
+	if !sd.byName {
+		return
+	}
+	switch sd.match {
+	case names.Unique:
+		s.stats.NameMatched++
+	case names.Ambiguous:
+		s.stats.NameAmbiguous++
+		s.sides[-1-sd.cp]++
+	default:
+		s.stats.NameUnmatched++
+	}
+}
+
+// side resolves one side of a payment, as Accumulator.side does, interning
+// unmatched names in the shared table.
+func (s *Shard) side(txn, role string, idx int32, id, name string) (side, error) {
+	if idx >= 0 {
+		return side{cp: idx, entity: idx}, nil
+	}
+	a := s.a
+	if id != "" {
+		e, ok := a.byID[id]
+		if !ok {
+			return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: %s_id %q is not in entities", txn, role, id)
+		}
+		return side{cp: e, entity: e}, nil
+	}
+	if name == "" {
+		return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: the %s has neither id nor name", txn, role)
+	}
+	s.buf = names.AppendMatchKey(s.buf[:0], name)
+	if len(s.buf) == 0 {
+		return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: %s_name %q has an empty match key", txn, role, name)
+	}
+	e, m := a.index.Lookup(s.buf)
+	if m == names.Unique {
+		return side{cp: e, entity: e, match: m, byName: true}, nil
+	}
+	k, ok := a.shared.intern(s.buf, m == names.Ambiguous)
+	if !ok {
+		return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: too many distinct unmatched names", txn)
+	}
+	return side{cp: -1 - k, entity: -1, match: m, byName: true}, nil
+}
+
+// rate returns the index in rateTab of the rate of currency (empty: the
+// reporting currency) for a payment dated d.
+func (s *Shard) rate(txn, currency string, d int32) (uint32, error) {
+	a := s.a
+	ci := a.reporting
+	if currency != "" && currency != kamp.ReportingCurrency {
+		c, ok := a.currency[currency]
+		if !ok {
+			return 0, kamp.Errorf(kamp.EINVALID, "payment %q: unknown currency %q: no rate in FX", txn, currency)
+		}
+		ci = c
+	}
+	month := d / 100
+	m := &s.memo[ci]
+	if !m.set || m.month != month {
+		i, _ := slices.BinarySearch(a.fx[ci].dates, month*100+32)
+		*m = rateMemo{month: month, set: true}
+		switch {
+		case i > 0:
+			m.idx, m.ok = a.rateBase[ci]+uint32(i-1), true
+		case ci == a.reporting:
+			m.idx, m.ok = a.rateOne, true
+		}
+	}
+	if !m.ok {
+		return 0, kamp.Errorf(kamp.EINVALID, "payment %q: unknown currency %q: no rate on or before the end of %s", txn, currency, formatDate(d)[:7])
+	}
+	return m.idx, nil
+}
+
+// nameStripes is the number of stripes of a nameTable; a power of 2.
+const (
+	stripeBits  = 6
+	nameStripes = 1 << stripeBits
+)
+
+// nameTable interns the unmatched match keys of the payments of all the
+// shards of an accumulator. Name k lives in stripe k mod nameStripes, at
+// k / nameStripes; its counterparty is -1-k.
+type nameTable struct {
+	stripes [nameStripes]nameStripe
+}
+
+// nameStripe is one lock's share of a nameTable.
+type nameStripe struct {
+	mu        sync.Mutex
+	ids       map[string]int32 // key -> name
+	keys      []string
+	ambiguous []bool
+	_         [64]byte // keep stripes on separate cache lines
+}
+
+// intern returns the name of key, adding it if needed; ambiguous says
+// whether two or more entities share key. It fails when the stripe is full.
+func (t *nameTable) intern(key []byte, ambiguous bool) (int32, bool) {
+	// FNV-1a picks the stripe: any deterministic spread will do.
+	h := uint32(2166136261)
+	for _, c := range key {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	si := h & (nameStripes - 1)
+	st := &t.stripes[si]
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if j, ok := st.ids[string(key)]; ok {
+		return j<<stripeBits | int32(si), true
+	}
+	if len(st.keys) >= 1<<(31-stripeBits)-1 {
+		return 0, false
+	}
+	if st.ids == nil {
+		st.ids = map[string]int32{}
+	}
+	j := int32(len(st.keys))
+	k := string(key)
+	st.ids[k] = j
+	st.keys = append(st.keys, k)
+	st.ambiguous = append(st.ambiguous, ambiguous)
+	return j<<stripeBits | int32(si), true
+}
+
+// key returns the match key of name k.
+func (t *nameTable) key(k int32) string {
+	return t.stripes[k&(nameStripes-1)].keys[k>>stripeBits]
+}
+
+// count returns the number of names.
+func (t *nameTable) count() int {
+	n := 0
+	for i := range t.stripes {
+		n += len(t.stripes[i].keys)
+	}
+	return n
+}
+
+// sharedCPString returns the counterparty string of cp for the shards: an
+// entity id or an interned match key.
+func (a *Accumulator) sharedCPString(cp int32) string {
+	if cp >= 0 {
+		return a.ids[cp]
+	}
+	return a.shared.key(-1 - cp)
+}
+
+// product returns the exact value of amount at rate index ri.
+func (a *Accumulator) product(amount uint64, ri uint32) u128 {
+	hi, lo := bits.Mul64(amount, uint64(a.rateTab[ri]))
+	return u128{hi, lo}
+}
