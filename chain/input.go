@@ -2,6 +2,7 @@ package chain
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/names"
@@ -109,6 +110,7 @@ func (a *Accumulator) prepare(in *Input) error {
 		a.unitOf[i] = u
 	}
 	a.index = names.NewIndex(in.Names)
+	a.prepareBuckets()
 
 	a.from, a.to = 0, 99991231
 	if in.From != "" {
@@ -178,7 +180,38 @@ func (a *Accumulator) prepareFX(fx []kamp.FXRate) error {
 		a.currency[c] = int32(ci)
 	}
 	a.reporting = a.currency[kamp.ReportingCurrency]
+	// One table of every rate, for the shards' records.
+	a.rateBase = make([]uint32, len(a.fx))
+	for ci := range a.fx {
+		a.rateBase[ci] = uint32(len(a.rateTab))
+		a.rateTab = append(a.rateTab, a.fx[ci].rates...)
+	}
+	if len(a.rateTab) >= 1<<32-1 {
+		return kamp.Errorf(kamp.EINVALID, "chain: %d exchange rates are too many", len(a.rateTab))
+	}
+	a.rateOne = uint32(len(a.rateTab))
+	a.rateTab = append(a.rateTab, RateOne)
 	return nil
+}
+
+// prepareBuckets ranks the units by id and cuts the (unit rank, direction)
+// slots into at most maxBuckets buckets of consecutive slots, for the
+// shards.
+func (a *Accumulator) prepareBuckets() {
+	byID := make([]int32, len(a.unitRoot))
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	slices.SortFunc(byID, func(x, y int32) int { return strings.Compare(a.ids[a.unitRoot[x]], a.ids[a.unitRoot[y]]) })
+	a.unitRank = make([]int32, len(byID))
+	for r, u := range byID {
+		a.unitRank[u] = int32(r)
+	}
+	slots := 2 * len(byID)
+	for slots>>a.bucketShift > maxBuckets {
+		a.bucketShift++
+	}
+	a.nBuckets = (slots + 1<<a.bucketShift - 1) >> a.bucketShift
 }
 
 // isCurrencyCode reports whether c has the shape of an ISO 4217 code.

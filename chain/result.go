@@ -79,12 +79,24 @@ type Result struct {
 // called again. It fails (EINVALID) when a rounded amount exceeds the range
 // of kamp.Amount.
 func (a *Accumulator) Result() (*Result, error) {
+	a.shardMu.Lock()
+	shards := slices.Clone(a.shards)
+	a.shardMu.Unlock()
+	for _, s := range shards {
+		if s.stats.Payments == 0 {
+			continue
+		}
+		if a.stats.Payments > 0 {
+			return nil, kamp.Errorf(kamp.EINVALID, "chain: payments were given both to the accumulator and to its shards")
+		}
+		return a.shardResult(shards)
+	}
+
 	n := len(a.edgeUnit)
 	order, cpRank, nCP := a.edgeOrder()
 
 	res := &Result{Edges: make([]Edge, n), Stats: a.stats}
-	// prospectOf maps a counterparty's rank to its prospect + 1 (0: none yet).
-	prospectOf := make([]int32, nCP)
+	pid := make([]int32, n)     // prospect ids of the edges, -1 for clients
 	dates := map[int32]string{} // few distinct dates: format each once
 	date := func(d int32) string {
 		s, ok := dates[d]
@@ -112,33 +124,73 @@ func (a *Accumulator) Result() (*Result, error) {
 			Last:         date(a.edgeLast[e]),
 			sum:          a.edgeSum[e],
 		}
-		if cp >= 0 && a.isClient[cp] {
+		pid[i] = -1
+		if cp < 0 || !a.isClient[cp] {
+			pid[i] = cpRank(cp)
+		}
+	}
+	if err := buildProspects(res, pid, nCP); err != nil {
+		return nil, err
+	}
+
+	for k, amb := range a.ambiguous {
+		if !amb || a.sides[k] == 0 {
 			continue
 		}
-		r := cpRank(cp)
+		res.Ambiguous = append(res.Ambiguous, a.ambiguousName(a.names[k], a.sides[k]))
+	}
+	slices.SortFunc(res.Ambiguous, func(x, y AmbiguousName) int { return strings.Compare(x.Key, y.Key) })
+	return res, nil
+}
+
+// ambiguousName returns the report of ambiguous key, used by sides payment
+// sides.
+func (a *Accumulator) ambiguousName(key string, sides int64) AmbiguousName {
+	ents := a.index.Entities(key)
+	ids := make([]string, len(ents))
+	for i, e := range ents {
+		ids[i] = a.ids[e]
+	}
+	slices.Sort(ids)
+	return AmbiguousName{Key: key, Entities: ids, Sides: sides}
+}
+
+// buildProspects folds the edges of res, in their final order, into its
+// prospects and ranks them. pid[i] identifies the counterparty of edge i
+// (0 <= pid[i] < nCP), or is -1 for a client.
+func buildProspects(res *Result, pid []int32, nCP int) error {
+	// prospectOf maps a counterparty to its prospect + 1 (0: none yet).
+	prospectOf := make([]int32, nCP)
+	for i := range res.Edges {
+		r := pid[i]
+		if r < 0 {
+			continue
+		}
+		e := &res.Edges[i]
 		pi := prospectOf[r] - 1
 		if pi < 0 {
 			pi = int32(len(res.Prospects))
 			prospectOf[r] = pi + 1
-			res.Prospects = append(res.Prospects, Prospect{Counterparty: res.Edges[i].Counterparty, Known: cp >= 0})
+			res.Prospects = append(res.Prospects, Prospect{Counterparty: e.Counterparty, Known: e.Known})
 		}
 		p := &res.Prospects[pi]
-		p.sum, ok = p.sum.add(a.edgeSum[e])
+		var ok bool
+		p.sum, ok = p.sum.add(e.sum)
 		if !ok {
-			return nil, kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
+			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
 		}
-		p.Payments += a.edgeN[e]
-		p.Direction |= a.edgeDir[e]
+		p.Payments += e.Payments
+		p.Direction |= e.Direction
 		// Edges come in unit order, so a unit seen before is the last one.
-		if len(p.Units) == 0 || p.Units[len(p.Units)-1] != unit {
-			p.Units = append(p.Units, unit)
+		if len(p.Units) == 0 || p.Units[len(p.Units)-1] != e.Unit {
+			p.Units = append(p.Units, e.Unit)
 		}
 	}
 	for i := range res.Prospects {
 		p := &res.Prospects[i]
 		amt, ok := p.sum.amount()
 		if !ok {
-			return nil, kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
+			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
 		}
 		p.Amount = amt
 	}
@@ -157,22 +209,7 @@ func (a *Accumulator) Result() (*Result, error) {
 	for i := range res.Prospects {
 		res.Prospects[i].Rank = i + 1
 	}
-
-	for k, amb := range a.ambiguous {
-		if !amb || a.sides[k] == 0 {
-			continue
-		}
-		key := a.names[k]
-		ents := a.index.Entities(key)
-		ids := make([]string, len(ents))
-		for i, e := range ents {
-			ids[i] = a.ids[e]
-		}
-		slices.Sort(ids)
-		res.Ambiguous = append(res.Ambiguous, AmbiguousName{Key: key, Entities: ids, Sides: a.sides[k]})
-	}
-	slices.SortFunc(res.Ambiguous, func(x, y AmbiguousName) int { return strings.Compare(x.Key, y.Key) })
-	return res, nil
+	return nil
 }
 
 // edgeOrder returns the edges in the order of the result: by unit id,

@@ -43,6 +43,20 @@ type PaymentSink interface {
 	Reset() error
 }
 
+// ConcurrentPaymentSink is a PaymentSink that takes rows on the workers
+// that read them, so that what it does with a row runs in parallel too:
+// ScanPayments then gives the rows to the functions Worker returns instead
+// of to Add, and does not serialize the calls.
+type ConcurrentPaymentSink interface {
+	PaymentSink
+	// Worker returns the function that takes the rows of one worker, with
+	// the contract of Add except that the functions of different workers
+	// run concurrently. ScanPayments calls Worker, possibly concurrently,
+	// once per worker before its first row (and again after a Reset), and
+	// calls each function from one goroutine at a time.
+	Worker() func(p *kamp.Payment, payer, payee int32) error
+}
+
 // payChunk is what a worker makes of one chunk of payments.csv.
 type payChunk struct {
 	rows  int64
@@ -59,6 +73,9 @@ type payWorker struct {
 	ids   []byte  // payer and payee ids, two a row
 	ends  []uint32
 	idx   []int32
+	// add takes the worker's rows when the sink is a
+	// ConcurrentPaymentSink.
+	add func(p *kamp.Payment, payer, payee int32) error
 }
 
 // payRow is a checked row whose fields are copied into payWorker.arena:
@@ -160,13 +177,17 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			pw.sides = append(pw.sides, side[0], side[1])
 			pw.lines = append(pw.lines, r.line)
 		}
-		mu.Lock()
+		add := pw.add
+		if add == nil {
+			mu.Lock()
+			defer mu.Unlock()
+			add = sink.Add
+		}
 		for i := range pw.pay {
-			if err := sink.Add(&pw.pay[i], pw.sides[2*i], pw.sides[2*i+1]); err != nil {
+			if err := add(&pw.pay[i], pw.sides[2*i], pw.sides[2*i+1]); err != nil {
 				refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
 			}
 		}
-		mu.Unlock()
 		pw.rows, pw.arena = pw.rows[:0], pw.arena[:0]
 		pw.ids, pw.ends = pw.ids[:0], pw.ends[:0]
 	}
@@ -174,6 +195,9 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 		pw := workers[w]
 		if pw == nil {
 			pw = &payWorker{arena: make([]byte, 0, 128*paymentBatch), rows: make([]payRow, 0, paymentBatch)}
+			if cs, ok := sink.(ConcurrentPaymentSink); ok {
+				pw.add = cs.Worker()
+			}
 			workers[w] = pw
 		}
 		c := payChunk{probs: newProblems(t, opt.MaxProblems)}

@@ -180,15 +180,17 @@ func computedUnits(ctx context.Context, e *env, ents *dataset.Entities, fx *data
 	return st.root, units, nil
 }
 
-// chainSink feeds payments to a chain accumulator. Payments whose sides are
-// both given by id and that the accumulator would only count — dated out of
-// range, internal to a group, or touching no strategic unit — are counted
-// here, in parallel, and not handed over: the result is the same, and the
-// accumulator, which runs on one core, does less.
+// chainSink feeds payments to a chain accumulator, through one shard per
+// worker of the reader, so that the engine's work runs on every core.
+// Payments whose sides are both given by id and that the accumulator would
+// only count — dated out of range, internal to a group, or touching no
+// strategic unit — are counted here and not handed over: the result is the
+// same, and the shards do less.
 type chainSink struct {
 	in       chain.Input
 	acc      *chain.Accumulator
-	strategy []bool // by entity: a member of a strategic unit
+	serial   *chain.Shard // the shard of Add
+	strategy []bool       // by entity: a member of a strategic unit
 	// Payments counted here: out of the date range, internal, outside.
 	outOfRange, internal, outside atomic.Int64
 }
@@ -231,9 +233,20 @@ func (s *chainSink) Wanted(payer, payee int32, date string) bool {
 	return true
 }
 
-// Add gives p to the accumulator, with its sides already resolved.
+// Add gives p to the accumulator, with its sides already resolved. Calls
+// are never concurrent (dataset.PaymentSink): they share one shard.
 func (s *chainSink) Add(p *kamp.Payment, payer, payee int32) error {
-	return s.acc.AddIndexed(*p, payer, payee)
+	if s.serial == nil {
+		s.serial = s.acc.NewShard()
+	}
+	return s.serial.AddIndexed(*p, payer, payee)
+}
+
+// Worker returns the function that gives the payments of one worker of
+// the reader to a shard of its own.
+func (s *chainSink) Worker() func(p *kamp.Payment, payer, payee int32) error {
+	sh := s.acc.NewShard()
+	return func(p *kamp.Payment, payer, payee int32) error { return sh.AddIndexed(*p, payer, payee) }
 }
 
 // Reset starts a new accumulator.
@@ -242,7 +255,7 @@ func (s *chainSink) Reset() error {
 	if err != nil {
 		return err
 	}
-	s.acc = acc
+	s.acc, s.serial = acc, nil
 	s.outOfRange.Store(0)
 	s.internal.Store(0)
 	s.outside.Store(0)

@@ -1,0 +1,305 @@
+package chain
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kampbank/kamp"
+)
+
+// runShards deals payments at random to k shards of a new accumulator, adds
+// them on k goroutines, and returns the result. indexed says whether the id
+// sides are given resolved (AddIndexed).
+func runShards(t testing.TB, in Input, ps []kamp.Payment, k int, seed uint64, indexed bool) *Result {
+	t.Helper()
+	a, err := New(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := map[string]int32{"": -1}
+	for i, id := range in.IDs {
+		index[id] = int32(i)
+	}
+	r := rand.New(rand.NewPCG(seed, 11))
+	parts := make([][]kamp.Payment, k)
+	for _, p := range ps {
+		i := r.IntN(k)
+		parts[i] = append(parts[i], p)
+	}
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() {
+			s := a.NewShard()
+			for _, p := range part {
+				var err error
+				if indexed {
+					err = s.AddIndexed(p, index[p.PayerID], index[p.PayeeID])
+				} else {
+					err = s.Add(p)
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("%+v: %w", p, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := a.Result()
+	if err != nil {
+		t.Fatalf("Result: %v", err)
+	}
+	return res
+}
+
+// sameResult fails t when got and want differ in their files, stats or
+// ambiguity report.
+func sameResult(t *testing.T, what string, got, want *Result) {
+	t.Helper()
+	gotE, gotP := csvBody(t, got)
+	wantE, wantP := csvBody(t, want)
+	if gotE != wantE {
+		t.Fatalf("%s: edges differ:\n%s\nwant:\n%s", what, head(gotE), head(wantE))
+	}
+	if gotP != wantP {
+		t.Fatalf("%s: prospects differ:\n%s\nwant:\n%s", what, head(gotP), head(wantP))
+	}
+	if got.Stats != want.Stats {
+		t.Fatalf("%s: stats %+v, want %+v", what, got.Stats, want.Stats)
+	}
+	if fmt.Sprint(got.Ambiguous) != fmt.Sprint(want.Ambiguous) {
+		t.Fatalf("%s: ambiguous %v, want %v", what, got.Ambiguous, want.Ambiguous)
+	}
+	for i := range got.Edges {
+		if got.Edges[i].sum != want.Edges[i].sum {
+			t.Fatalf("%s: edge %d: exact sum %v, want %v", what, i, got.Edges[i].sum, want.Edges[i].sum)
+		}
+	}
+}
+
+// head returns the first lines of a file body.
+func head(s string) string {
+	lines := strings.SplitN(s, "\n", 8)
+	return strings.Join(lines[:min(len(lines), 7)], "\n")
+}
+
+// TestShardsMatchAdd checks that payments dealt to any number of shards
+// give exactly what Add gives them all.
+func TestShardsMatchAdd(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		w := newRandomWorld(seed, 10+int(seed)*4, 600)
+		if seed%4 == 0 {
+			w.in.From, w.in.To = "2024-03-15", "2024-09-10"
+		}
+		want := run(t, w.in, w.payments)
+		if len(want.Edges) == 0 {
+			t.Fatalf("seed %d: no edges: the random world is too thin to test anything", seed)
+		}
+		for _, k := range []int{1, 2, 5} {
+			got := runShards(t, w.in, w.payments, k, seed, seed%2 == 0)
+			sameResult(t, fmt.Sprintf("seed %d, %d shards", seed, k), got, want)
+		}
+	}
+}
+
+// TestShardsManyUnits checks the shards with more units than buckets, so
+// that a bucket holds several units, and a counterparty interned by more
+// than one shard.
+func TestShardsManyUnits(t *testing.T) {
+	w := newBenchWorld(60_000)
+	a, err := New(w.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.bucketShift == 0 {
+		t.Fatalf("%d units fit in %d buckets: the test needs more", len(w.in.Units), a.nBuckets)
+	}
+	state := uint64(88172645463325252)
+	ps := make([]kamp.Payment, 100_000)
+	for i := range ps {
+		ps[i] = w.payment(&state)
+	}
+	want := run(t, w.in, ps)
+	got := runShards(t, w.in, ps, 3, 1, false)
+	sameResult(t, "bench world", got, want)
+	if want.Stats.NameUnmatched == 0 || want.Stats.TwoUnits == 0 {
+		t.Fatalf("the bench world has no unmatched names or no payments between units: %+v", want.Stats)
+	}
+}
+
+// TestShardsRepeatable checks that Result does not consume the shards and
+// that a second Result after more payments is the result of all of them.
+func TestShardsRepeatable(t *testing.T) {
+	w := newRandomWorld(5, 40, 600)
+	a, err := New(w.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, s2 := a.NewShard(), a.NewShard()
+	for i, p := range w.payments {
+		s := s1
+		if i%3 == 0 {
+			s = s2
+		}
+		if err := s.Add(p); err != nil {
+			t.Fatal(err)
+		}
+		if i == 300 {
+			first, err := a.Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := a.Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameResult(t, "Result twice", again, first)
+			sameResult(t, "Result in the middle", first, run(t, w.in, w.payments[:301]))
+		}
+	}
+	got, err := a.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResult(t, "final Result", got, run(t, w.in, w.payments))
+}
+
+// TestShardErrors checks that a shard refuses what Add refuses, with the
+// same error, and is left unchanged.
+func TestShardErrors(t *testing.T) {
+	in := worldInput(t, handWorld, "A", "B")
+	in.FX = []kamp.FXRate{{Date: "2024-03-01", Currency: "USD", Rate: 70_000_000_000}}
+	bad := []kamp.Payment{
+		{TxnID: "d", Date: "2024-02-30", PayerID: "A1", PayeeID: "B1", Amount: 1},
+		{TxnID: "a", Date: "2024-03-02", PayerID: "A1", PayeeID: "B1", Amount: 0},
+		{TxnID: "s", Date: "2024-03-02", PayerID: "A1", Amount: 1},
+		{TxnID: "i", Date: "2024-03-02", PayerID: "A1", PayeeID: "ZZ", Amount: 1},
+		{TxnID: "k", Date: "2024-03-02", PayerID: "A1", PayeeName: " （） ", Amount: 1},
+		{TxnID: "c", Date: "2024-03-02", PayerID: "A1", PayeeName: "外部", Amount: 1, Currency: "EUR"},
+		{TxnID: "m", Date: "2024-02-28", PayerID: "A1", PayeeName: "外部", Amount: 1, Currency: "USD"},
+	}
+	for _, p := range bad {
+		a, err := New(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := a.Add(p)
+		if want == nil {
+			t.Fatalf("%s: Add accepted %+v", p.TxnID, p)
+		}
+		a, _ = New(in)
+		s := a.NewShard()
+		got := s.Add(p)
+		if got == nil || got.Error() != want.Error() || kamp.ErrorCode(got) != kamp.ErrorCode(want) {
+			t.Errorf("%s: shard error %v, Add error %v", p.TxnID, got, want)
+		}
+		if s.Stats() != (Stats{}) || s.records != 0 {
+			t.Errorf("%s: the refused payment changed the shard: %+v", p.TxnID, s.Stats())
+		}
+	}
+	a, _ := New(in)
+	s := a.NewShard()
+	p := kamp.Payment{TxnID: "T", Date: "2024-03-02", PayerID: "A1", PayeeName: "外部", Amount: 1}
+	if err := s.AddIndexed(p, 2, -1); kamp.ErrorCode(err) != kamp.EINVALID || s.Stats() != (Stats{}) {
+		t.Errorf("AddIndexed with a wrong index: %v, stats %+v", err, s.Stats())
+	}
+}
+
+// TestShardsAndAddMixed checks that Result refuses payments given both to
+// the accumulator and to its shards.
+func TestShardsAndAddMixed(t *testing.T) {
+	w := newRandomWorld(2, 30, 20)
+	a, err := New(w.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.NewShard()
+	if err := a.Add(w.payments[0]); err != nil {
+		t.Fatal(err)
+	}
+	// An empty shard does not count.
+	if _, err := a.Result(); err != nil {
+		t.Fatalf("Result with an empty shard: %v", err)
+	}
+	if err := s.Add(w.payments[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Result(); kamp.ErrorCode(err) != kamp.EINVALID {
+		t.Errorf("Result of mixed payments: %v, want EINVALID", err)
+	}
+}
+
+// TestShardSumOverflow checks that an exact sum past 128 bits, which a
+// shard cannot see, is reported by Result.
+func TestShardSumOverflow(t *testing.T) {
+	in := worldInput(t, handWorld, "A", "B")
+	in.FX = []kamp.FXRate{{Date: "2024-01-01", Currency: "USD", Rate: 1 << 62}}
+	p := kamp.Payment{TxnID: "big", Date: "2024-01-02", PayerID: "A1", PayeeID: "B1", Amount: 1<<63 - 1, Currency: "USD"}
+	for _, n := range []int{8, 9} {
+		a, err := New(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s1, s2 := a.NewShard(), a.NewShard()
+		for i := range n {
+			s := s1
+			if i%2 == 1 {
+				s = s2
+			}
+			if err := s.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = a.Result()
+		// Eight payments sum to just under 2^128 (whose amount is out of
+		// range); nine overflow.
+		want := map[int]string{8: "exceeds the amount range", 9: "overflows"}[n]
+		if err == nil || !strings.Contains(err.Error(), want) || kamp.ErrorCode(err) != kamp.EINVALID {
+			t.Errorf("%d payments: Result error %v, want %q", n, err, want)
+		}
+	}
+}
+
+// TestRankCounterparties checks the merged order of entities and names,
+// entities unsorted and sharing strings with names.
+func TestRankCounterparties(t *testing.T) {
+	in := Input{IDs: []string{"b", "a", "d"}, Names: []string{"x", "y", "z"}, IsClient: make([]bool, 3), Root: []int32{0, 1, 2}}
+	a, err := New(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"c", "a", "e", "b"} {
+		if _, ok := a.shared.intern([]byte(k), false); !ok {
+			t.Fatal("intern failed")
+		}
+	}
+	rk := a.rankCounterparties(2)
+	var got []string
+	cps := []int32{0, 1, 2}
+	for si := range a.shared.stripes {
+		for j := range a.shared.stripes[si].keys {
+			cps = append(cps, -1-(int32(j)<<stripeBits|int32(si)))
+		}
+	}
+	slices.SortFunc(cps, func(x, y int32) int { return int(rk.rank(x)) - int(rk.rank(y)) })
+	for _, cp := range cps {
+		s := a.sharedCPString(cp)
+		if cp < 0 {
+			s += "?"
+		}
+		got = append(got, s)
+	}
+	if want := "a a? b b? c? d e?"; strings.Join(got, " ") != want {
+		t.Errorf("order %q, want %q", strings.Join(got, " "), want)
+	}
+}
