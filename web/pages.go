@@ -55,6 +55,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, a *auth) er
 	if err != nil {
 		return err
 	}
+	// A new sign-in always gets a new session (no session fixation): the
+	// session the browser came with, if any, ends here.
+	if a.Session != "" {
+		if err := s.db.DeleteSession(r.Context(), a.Session); err != nil {
+			return err
+		}
+	}
 	sess, err := s.db.CreateSession(r.Context(), u.ID, s.cfg.SessionTTL)
 	if err != nil {
 		return err
