@@ -30,6 +30,7 @@ const (
 	AuditRequestApproved = "request.approved" // approved: the change took effect
 	AuditRequestRejected = "request.rejected"
 	AuditTeamChanged     = "team.changed" // a coverage team's members changed
+	AuditSettingChanged  = "setting.changed"
 )
 
 // AuditActions lists the actions kamp records, in the order the audit page
@@ -39,7 +40,7 @@ var AuditActions = []string{
 	AuditLogin, AuditLoginFailed, AuditLogout,
 	AuditUserCreated, AuditPasswordChanged, AuditTokenCreated, AuditTokenRevoked,
 	AuditExport, AuditUserChanged, AuditOrgChanged,
-	AuditRequestMade, AuditRequestApproved, AuditRequestRejected, AuditTeamChanged,
+	AuditRequestMade, AuditRequestApproved, AuditRequestRejected, AuditTeamChanged, AuditSettingChanged,
 }
 
 // Actors that are not people: the command line, and kamp itself (changes

@@ -70,7 +70,8 @@ const (
 
 // Change request kinds.
 const (
-	RequestTeam = "team" // add a person to or remove one from a coverage team
+	RequestTeam  = "team"  // add a person to or remove one from a coverage team
+	RequestGroup = "group" // a manual override of a computed group (人工调整)
 )
 
 // ChangeRequest is a change made by one person (the maker) that takes
@@ -79,10 +80,11 @@ const (
 type ChangeRequest struct {
 	ID        string
 	Kind      string // RequestTeam, …
-	Subject   string // what it changes: a unit id for team changes
-	Op        string // "add" or "remove" for team changes
+	Subject   string // what it changes: a unit id for team changes, a group id for overrides
+	Op        string // "add" or "remove"; for overrides also "clear" (end the entity's override)
 	UserID    string // the person added or removed, for team changes
 	UserName  string
+	EntityID  string // the entity moved, for overrides
 	Reason    string
 	Status    string
 	MadeBy    string // login
@@ -105,11 +107,13 @@ type Action string
 
 // Actions gated by role and authority level.
 const (
-	ActImport      Action = "import"       // load data files
-	ActReadAudit   Action = "audit.read"   // read the audit trail
-	ActManageOrg   Action = "org.manage"   // edit org units and staff
-	ActProposeTeam Action = "team.propose" // propose a coverage team change
-	ActApproveTeam Action = "team.approve" // approve or reject one
+	ActImport          Action = "import"           // load data files
+	ActReadAudit       Action = "audit.read"       // read the audit trail
+	ActManageOrg       Action = "org.manage"       // edit org units and staff
+	ActProposeTeam     Action = "team.propose"     // propose a coverage team change
+	ActApproveTeam     Action = "team.approve"     // approve or reject one
+	ActProposeOverride Action = "override.propose" // propose a manual change of a group's members
+	ActApproveOverride Action = "override.approve" // approve or reject one
 )
 
 // rule is who may do an action: one of the roles, at the level or above.
@@ -120,11 +124,21 @@ type rule struct {
 
 // authority is the one table of who may do what.
 var authority = map[Action]rule{
-	ActImport:      {roles: []string{RoleAdmin, RoleAnalyst}},
-	ActReadAudit:   {roles: []string{RoleAdmin, RoleAuditor}},
-	ActManageOrg:   {roles: []string{RoleAdmin}},
-	ActProposeTeam: {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}},
-	ActApproveTeam: {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}, minLevel: LevelManager},
+	ActImport:          {roles: []string{RoleAdmin, RoleAnalyst}},
+	ActReadAudit:       {roles: []string{RoleAdmin, RoleAuditor}},
+	ActManageOrg:       {roles: []string{RoleAdmin}},
+	ActProposeTeam:     {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}},
+	ActApproveTeam:     {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}, minLevel: LevelManager},
+	ActProposeOverride: {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}},
+	ActApproveOverride: {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}, minLevel: LevelManager},
+}
+
+// ApproveAction returns the action that approving a request of kind takes.
+func ApproveAction(kind string) Action {
+	if kind == RequestGroup {
+		return ActApproveOverride
+	}
+	return ActApproveTeam
 }
 
 // ActionRoles returns the roles that may do a, at some level.

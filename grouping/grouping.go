@@ -9,7 +9,9 @@ package grouping
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,6 +73,28 @@ func FromEnv() (kamp.Amount, control.Regime, error) {
 	regime, err := ParseRegime(os.Getenv(EnvRegime))
 	if err != nil {
 		return 0, control.Regime{}, kamp.WrapError(kamp.EINVALID, err, "%s: %s", EnvRegime, kamp.ErrorMessage(err))
+	}
+	return tier1, regime, nil
+}
+
+// Limits returns the tier-1 capital and regime the groups are measured
+// against: the settings stored in the app (store.SettingTier1,
+// store.SettingRegime) where they are set, else tier1 and regime (from the
+// environment or flags).
+func Limits(ctx context.Context, db *store.DB, tier1 kamp.Amount, regime control.Regime) (kamp.Amount, control.Regime, error) {
+	if v, err := db.Setting(ctx, store.SettingTier1); err != nil {
+		return 0, regime, err
+	} else if v != "" {
+		if tier1, err = ParseTier1(v); err != nil {
+			return 0, regime, err
+		}
+	}
+	if v, err := db.Setting(ctx, store.SettingRegime); err != nil {
+		return 0, regime, err
+	} else if v != "" {
+		if regime, err = ParseRegime(v); err != nil {
+			return 0, regime, err
+		}
 	}
 	return tier1, regime, nil
 }
@@ -157,6 +181,9 @@ func Recompute(ctx context.Context, db *store.DB, tier1 kamp.Amount, regime cont
 	}
 	progress(StageSave, 2, 3)
 	run.Entities, run.Groups, run.Cycles, run.Conflicts = counts.Entities, counts.Groups, counts.Cycles, counts.Conflicts
+	if counts.Overrides+counts.SkippedOverrides > 0 {
+		run.Message = fmt.Sprintf("%d manual overrides applied, %d skipped (entity or group gone)", counts.Overrides, counts.SkippedOverrides)
+	}
 	run.FinishedAt = db.Now()
 	if err := db.SaveGroupRun(ctx, run, members, groups); err != nil {
 		return run.ID, err
@@ -171,6 +198,61 @@ type Counts struct {
 	Groups    int // groups of two or more entities
 	Cycles    int // control cycles
 	Conflicts int // conflicted entities
+	// Overrides are the manual overrides applied; SkippedOverrides those
+	// that no longer fit the data (an entity or group gone).
+	Overrides, SkippedOverrides int
+}
+
+// applyOverrides applies the manual overrides on top of the engine's
+// result (ids sorted, as ControlData gives them). Adding an entity to a
+// group moves it under the group's root at depth 1; when the entity is
+// itself a group root its whole group moves with it, one level deeper.
+// Removing an entity (not a root) makes it a group of its own at depth 0;
+// the entities below it stay where the engine put them. An override whose
+// entity or group is gone is skipped.
+func applyOverrides(ids []string, res control.Result, overrides []store.GroupOverride) (applied, skipped int) {
+	index := func(id string) int32 {
+		if i, ok := slices.BinarySearch(ids, id); ok {
+			return int32(i)
+		}
+		return -1
+	}
+	for _, o := range overrides {
+		e, g := index(o.EntityID), index(o.GroupID)
+		if e < 0 || g < 0 {
+			skipped++
+			continue
+		}
+		root := res.Root[g]
+		switch o.Op {
+		case store.OverrideAdd:
+			if res.Root[e] == root {
+				skipped++
+				continue
+			}
+			if res.Root[e] == e {
+				for v := range res.Root {
+					if res.Root[v] == e {
+						res.Root[v] = root
+						res.Depth[v]++
+					}
+				}
+			} else {
+				res.Root[e], res.Depth[e] = root, 1
+			}
+		case store.OverrideRemove:
+			if res.Root[e] != root || e == root {
+				skipped++
+				continue
+			}
+			res.Root[e], res.Depth[e] = e, 0
+		default:
+			skipped++
+			continue
+		}
+		applied++
+	}
+	return applied, skipped
 }
 
 // Build runs the control engine over data and returns the rows to store:
@@ -186,6 +268,7 @@ func Build(data store.ControlData, tier1 kamp.Amount, regime control.Regime) ([]
 	if err != nil {
 		return nil, nil, Counts{}, err
 	}
+	applied, skipped := applyOverrides(in.IDs, res, data.Overrides)
 	gs, err := control.NewGroups(in, res)
 	if err != nil {
 		return nil, nil, Counts{}, err
@@ -198,7 +281,7 @@ func Build(data store.ControlData, tier1 kamp.Amount, regime control.Regime) ([]
 	for i := range exps {
 		byRoot[exps[i].GroupID] = &exps[i]
 	}
-	c := Counts{Entities: n}
+	c := Counts{Entities: n, Overrides: applied, SkippedOverrides: skipped}
 	rep := make([]bool, n)
 	for v := range n {
 		if res.Conflict[v] {

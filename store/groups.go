@@ -97,19 +97,28 @@ type ControlData struct {
 	Input    control.Input
 	IsClient []bool
 	Exposure []kamp.Amount
+	// Overrides are the manual overrides in force, by entity id.
+	Overrides []GroupOverride
 }
 
 // DataVersion returns a fingerprint of the stored data: the number of
-// imports that loaded data and the id of the latest of them. It changes
-// whenever an import commits.
+// imports that loaded data and the id of the latest of them, and the count
+// of group overrides made and ended. It changes whenever an import commits
+// or an override is approved.
 func (db *DB) DataVersion(ctx context.Context) (string, error) {
-	var n int64
+	var n, overrides, ended int64
 	var last sql.NullString
-	err := db.queryRow(ctx, `SELECT COUNT(*), MAX(id) FROM import_batches WHERE status IN ('loaded', 'partial')`).Scan(&n, &last)
+	err := db.queryRow(ctx, `SELECT COUNT(*), MAX(id), (SELECT COUNT(*) FROM group_overrides), (SELECT COUNT(ended_at) FROM group_overrides)
+		FROM import_batches WHERE status IN ('loaded', 'partial')`).Scan(&n, &last, &overrides, &ended)
 	if err != nil {
 		return "", kamp.WrapError(kamp.EINTERNAL, db.mapErr(err), "cannot read the data version")
 	}
-	return strconv.FormatInt(n, 10) + ":" + last.String, nil
+	v := strconv.FormatInt(n, 10) + ":" + last.String
+	if overrides > 0 {
+		// Overrides change the groups as imports do.
+		v += ":o" + strconv.FormatInt(overrides, 10) + "." + strconv.FormatInt(ended, 10)
+	}
+	return v, nil
 }
 
 // ControlData reads the control engine's input from the store. Exposures
@@ -211,6 +220,9 @@ func (db *DB) ControlData(ctx context.Context) (ControlData, error) {
 			return d, kamp.Errorf(kamp.EINVALID, "the exposure of %s in CNY overflows", d.Input.IDs[v])
 		}
 		d.Exposure[v] = a
+	}
+	if d.Overrides, err = db.ActiveOverrides(ctx); err != nil {
+		return d, err
 	}
 	return d, nil
 }

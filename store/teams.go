@@ -252,29 +252,34 @@ func (db *DB) ProposeTeamChange(ctx context.Context, maker kamp.User, unitID, op
 		if pending > 0 {
 			return kamp.Errorf(kamp.ECONFLICT, "a change for %s on this team already waits for approval", person.Login)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO change_requests (id, kind, subject, op, user_id, reason, status, made_by, made_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, cr.ID, cr.Kind, cr.Subject, cr.Op, cr.UserID, cr.Reason, cr.Status, cr.MadeBy, cr.MadeAt); err != nil {
-			return err
-		}
-		_, err := db.AuditTx(ctx, tx, kamp.AuditEvent{Action: kamp.AuditRequestMade, ObjectType: "change_request", ObjectID: cr.ID,
-			After: requestJSON(cr)})
-		return err
+		return db.insertRequest(ctx, tx, cr)
 	})
 	return cr, err
 }
 
-func requestJSON(cr kamp.ChangeRequest) string {
-	return auditJSON(map[string]any{"id": cr.ID, "kind": cr.Kind, "subject": cr.Subject, "op": cr.Op, "user_id": cr.UserID,
-		"reason": cr.Reason, "status": cr.Status, "made_by": cr.MadeBy, "decided_by": cr.DecidedBy, "note": cr.Note})
+// insertRequest records a new change request in tx, with its audit event.
+func (db *DB) insertRequest(ctx context.Context, tx *Tx, cr kamp.ChangeRequest) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO change_requests (id, kind, subject, op, user_id, entity_id, reason, status, made_by, made_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cr.ID, cr.Kind, cr.Subject, cr.Op, cr.UserID, cr.EntityID, cr.Reason, cr.Status, cr.MadeBy, cr.MadeAt); err != nil {
+		return err
+	}
+	_, err := db.AuditTx(ctx, tx, kamp.AuditEvent{Action: kamp.AuditRequestMade, ObjectType: "change_request", ObjectID: cr.ID,
+		After: requestJSON(cr)})
+	return err
 }
 
-const requestCols = `r.id, r.kind, r.subject, r.op, r.user_id, COALESCE(u.name, ''), r.reason, r.status, r.made_by, r.made_at,
+func requestJSON(cr kamp.ChangeRequest) string {
+	return auditJSON(map[string]any{"id": cr.ID, "kind": cr.Kind, "subject": cr.Subject, "op": cr.Op, "user_id": cr.UserID,
+		"entity_id": cr.EntityID, "reason": cr.Reason, "status": cr.Status, "made_by": cr.MadeBy, "decided_by": cr.DecidedBy, "note": cr.Note})
+}
+
+const requestCols = `r.id, r.kind, r.subject, r.op, r.user_id, COALESCE(u.name, ''), r.entity_id, r.reason, r.status, r.made_by, r.made_at,
 	r.decided_by, r.decided_at, r.note`
 
 func scanRequest(sc interface{ Scan(...any) error }) (kamp.ChangeRequest, error) {
 	var cr kamp.ChangeRequest
 	var decided sql.NullTime
-	err := sc.Scan(&cr.ID, &cr.Kind, &cr.Subject, &cr.Op, &cr.UserID, &cr.UserName, &cr.Reason, &cr.Status, &cr.MadeBy, &cr.MadeAt,
+	err := sc.Scan(&cr.ID, &cr.Kind, &cr.Subject, &cr.Op, &cr.UserID, &cr.UserName, &cr.EntityID, &cr.Reason, &cr.Status, &cr.MadeBy, &cr.MadeAt,
 		&cr.DecidedBy, &decided, &cr.Note)
 	cr.DecidedAt = decided.Time
 	return cr, err
@@ -345,8 +350,9 @@ func (db *DB) ChangeRequest(ctx context.Context, v Viewer, id string) (kamp.Chan
 // DecideRequest approves or rejects a pending change request as checker,
 // who must have the authority and must not be its maker. An approved team
 // change takes effect at once: a person joins from today, or leaves today;
-// a new lead account manager ends the spell of the one before. Every
-// decision is audited, and so is the team change.
+// a new lead account manager ends the spell of the one before. An approved
+// group override is recorded and takes effect at the next group run (the
+// caller starts one). Every decision is audited, and so is the change.
 func (db *DB) DecideRequest(ctx context.Context, checker kamp.User, id string, approve bool, note string) (kamp.ChangeRequest, error) {
 	v, err := db.ViewerFor(ctx, checker)
 	if err != nil {
@@ -356,9 +362,9 @@ func (db *DB) DecideRequest(ctx context.Context, checker kamp.User, id string, a
 	if err != nil {
 		return cr, err
 	}
-	if !checker.Can(kamp.ActApproveTeam) {
-		return cr, kamp.Errorf(kamp.EFORBIDDEN, "approving team changes takes a %s, %s or %s of level %d or above",
-			kamp.RoleAdmin, kamp.RoleAnalyst, kamp.RoleLeadRM, kamp.ActionLevel(kamp.ActApproveTeam))
+	if act := kamp.ApproveAction(cr.Kind); !checker.Can(act) {
+		return cr, kamp.Errorf(kamp.EFORBIDDEN, "approving this takes one of the roles %s at authority level %d or above",
+			strings.Join(kamp.ActionRoles(act), ", "), kamp.ActionLevel(act))
 	}
 	if checker.Login == cr.MadeBy {
 		return cr, kamp.Errorf(kamp.EFORBIDDEN, "a second person must decide: you made this request")
@@ -380,7 +386,11 @@ func (db *DB) DecideRequest(ctx context.Context, checker kamp.User, id string, a
 		action := kamp.AuditRequestRejected
 		if approve {
 			cr.Status, action = kamp.RequestApproved, kamp.AuditRequestApproved
-			if err := db.applyTeamChange(ctx, tx, cr, checker.Login); err != nil {
+			apply := db.applyTeamChange
+			if cr.Kind == kamp.RequestGroup {
+				apply = db.applyOverride
+			}
+			if err := apply(ctx, tx, cr, checker.Login); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -65,8 +66,12 @@ func (j *groupJob) state() groupJobState {
 }
 
 // RecomputeGroups recomputes the corporate groups in the background with
-// the configured tier-1 capital and regime, and returns at once; the
-// groups list shows its progress. Close stops it.
+// the tier-1 capital and regime of the settings (else of the server's
+// configuration), and returns at once; the groups list shows its progress.
+// Close stops it.
+//
+// Pages show the limits of the latest run (runLimits): the figures stored
+// were computed with them.
 func (s *Server) RecomputeGroups() {
 	j := s.groups
 	j.mu.Lock()
@@ -82,11 +87,15 @@ func (s *Server) RecomputeGroups() {
 		defer s.wg.Done()
 		for {
 			start := time.Now()
-			id, err := grouping.Recompute(s.ctx, s.db, s.cfg.Tier1, s.cfg.Regime, func(stage string, done, total int) {
-				j.mu.Lock()
-				j.stage, j.done, j.total = stage, done, total
-				j.mu.Unlock()
-			})
+			tier1, regime, err := grouping.Limits(s.ctx, s.db, s.cfg.Tier1, s.cfg.Regime)
+			id := ""
+			if err == nil {
+				id, err = grouping.Recompute(s.ctx, s.db, tier1, regime, func(stage string, done, total int) {
+					j.mu.Lock()
+					j.stage, j.done, j.total = stage, done, total
+					j.mu.Unlock()
+				})
+			}
 			j.mu.Lock()
 			j.failed, j.internal = "", false
 			if err != nil {
@@ -254,7 +263,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, a *auth) e
 		return err
 	}
 	p := groupsPage{listNav: newListNav("/groups", q.values(), q.Page, total, groupsPerPage), Query: q, Items: items, Total: total,
-		Statuses: store.GroupStatuses, Sorts: store.GroupSorts, Job: s.groups.state(), Tier1: s.cfg.Tier1 > 0}
+		Statuses: store.GroupStatuses, Sorts: store.GroupSorts, Job: s.groups.state(), Tier1: s.runLimits(r.Context()).Tier1 > 0}
 	if p.Runs, err = s.db.GroupRuns(r.Context(), runsShown); err != nil {
 		return err
 	}
@@ -303,7 +312,7 @@ func (s *Server) exportGroups(w http.ResponseWriter, r *http.Request, a *auth, q
 	if err != nil {
 		return s.abortStream(r, err)
 	}
-	tier1 := s.cfg.Tier1 > 0
+	tier1 := s.runLimits(r.Context()).Tier1 > 0
 	row := make([]string, 0, len(groupColumns))
 	for {
 		for _, g := range items {
@@ -378,7 +387,9 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 	}
 	base := "/groups/" + url.PathEscape(id)
 	p := groupPage{Group: g, Members: members, Total: total, Page: page, Pages: max(1, (total+groupsPerPage-1)/groupsPerPage),
-		GraphURL: base + "/graph.json", Tier1: s.cfg.Tier1 > 0, Regime: s.cfg.Regime.Name, LimitPct: float64(g.LimitBP) / 100}
+		GraphURL: base + "/graph.json", LimitPct: float64(g.LimitBP) / 100}
+	run := s.runLimits(ctx)
+	p.Tier1, p.Regime = run.Tier1 > 0, run.Regime
 	if p.Tier1 {
 		p.LimitAmount = g.Headroom + g.Exposure
 	}
@@ -618,11 +629,11 @@ type apiGroup struct {
 	Status     string  `json:"status"`
 }
 
-func (s *Server) toAPIGroup(g store.GroupSummary) apiGroup {
+func (s *Server) toAPIGroup(g store.GroupSummary, tier1 bool) apiGroup {
 	out := apiGroup{GroupID: g.GroupID, RootName: g.RootName, RootKind: string(g.RootKind), Members: g.Members, Clients: g.Clients,
 		Depth: g.MaxDepth, CycleCount: g.Cycles, Conflicts: g.Conflicts, Currency: kamp.ReportingCurrency, Exposure: g.Exposure.String(),
 		LimitPct: kamp.FormatFixed(int64(g.LimitBP), 2), Status: g.Status}
-	if s.cfg.Tier1 > 0 {
+	if tier1 {
 		pct, h := strconv.FormatFloat(g.PctOfTier1, 'f', 4, 64), g.Headroom.String()
 		out.PctOfTier1, out.Headroom = &pct, &h
 	}
@@ -673,8 +684,9 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, a *auth) erro
 		return err
 	}
 	out := apiList[apiGroup]{Items: make([]apiGroup, 0, len(items))}
+	tier1 := s.runLimits(r.Context()).Tier1 > 0
 	for _, g := range items {
-		out.Items = append(out.Items, s.toAPIGroup(g))
+		out.Items = append(out.Items, s.toAPIGroup(g, tier1))
 	}
 	if f.Offset+len(items) < total {
 		out.NextCursor = encodeCursor(strconv.Itoa(f.Offset + len(items)))
@@ -689,7 +701,7 @@ func (s *Server) apiGroup(w http.ResponseWriter, r *http.Request, a *auth) error
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, s.toAPIGroup(g))
+	s.writeJSON(w, r, http.StatusOK, s.toAPIGroup(g, s.runLimits(r.Context()).Tier1 > 0))
 	return nil
 }
 
@@ -730,4 +742,15 @@ func (s *Server) apiGroupMembers(w http.ResponseWriter, r *http.Request, a *auth
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
+}
+
+// runLimits returns the latest group run (its tier-1 capital and regime
+// are what the stored figures were computed with); a zero run when there
+// is none or it cannot be read.
+func (s *Server) runLimits(ctx context.Context) store.GroupRun {
+	run, err := s.db.LatestGroupRun(ctx)
+	if err != nil && kamp.ErrorCode(err) != kamp.ENOTFOUND {
+		s.log.Error("cannot read the latest group run", "err", err)
+	}
+	return run
 }
