@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -27,8 +29,12 @@ func isPublic(kind string) bool { return kind == KindGLEIF || kind == KindBODS }
 
 // publicKindOf tells a public ownership file from its lower-cased base name:
 // a .xml file whose name starts with "rr", ends in "-rr", "_rr" or ".rr", or
-// contains "relationship" is GLEIF RR-CDF; a .json or .jsonl file is BODS.
+// contains "relationship" is GLEIF RR-CDF; a .json or .jsonl file is BODS;
+// either may end in .gz as well (GLEIF publishes its files compressed).
 func publicKindOf(base string) (string, bool) {
+	// A gzip-compressed file (.xml.gz, .json.gz, .jsonl.gz) is told by the
+	// name inside; publicFile uncompresses it.
+	base = strings.TrimSuffix(base, ".gz")
 	if stem, ok := strings.CutSuffix(base, ".xml"); ok {
 		if strings.HasPrefix(stem, "rr") || strings.Contains(stem, "relationship") ||
 			strings.HasSuffix(stem, "-rr") || strings.HasSuffix(stem, "_rr") || strings.HasSuffix(stem, ".rr") {
@@ -72,6 +78,19 @@ func (im *importer) publicFile(f *inputFile, meta *kamp.ImportFile) error {
 	}
 	defer fh.Close()
 	cr := &countingReader{r: fh}
+	// Gzip is told by its magic bytes, as package tabular does for CSV;
+	// progress counts the compressed bytes read, against the file's size.
+	br := bufio.NewReaderSize(cr, 64<<10)
+	var in io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			im.readErr(f.name, err)
+			return nil
+		}
+		defer gz.Close()
+		in = gz
+	}
 	var n int64
 	// step counts a record, reports progress and enforces the error cap.
 	step := func() error {
@@ -90,9 +109,9 @@ func (im *importer) publicFile(f *inputFile, meta *kamp.ImportFile) error {
 	}
 	var loaded int64
 	if f.kind == KindGLEIF {
-		loaded, err = im.gleif(f, meta, cr, step)
+		loaded, err = im.gleif(f, meta, in, step)
 	} else {
-		loaded, err = im.bods(f, meta, cr, step)
+		loaded, err = im.bods(f, meta, in, step)
 	}
 	meta.Rows = int(n)
 	if err != nil {

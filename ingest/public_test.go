@@ -1,6 +1,8 @@
 package ingest_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -89,7 +91,11 @@ func TestPublicKindOf(t *testing.T) {
 		{"Register.JSONL", ingest.KindBODS, true},
 		{"bods.csv", "", false},
 		{"gleif-rr.csv", "", false},
-		{"rr.xml.gz", "", false},
+		{"rr.xml.gz", ingest.KindGLEIF, true},
+		{"20261101-gleif-concatenated-file-rr.xml.gz", ingest.KindGLEIF, true},
+		{"statements.jsonl.gz", ingest.KindBODS, true},
+		{"entities.csv.gz", ingest.KindEntities, true},
+		{"rr.gz", "", false},
 	}
 	for _, tc := range tests {
 		kind, ok := ingest.KindOf(tc.name)
@@ -148,6 +154,40 @@ func TestImportGLEIF(t *testing.T) {
 		again := run(t, db, ingest.Options{}, writeFiles(t, map[string]string{gleifName: files[gleifName]}))
 		if !again.Batch.Files[0].Skipped || len(again.Disagreements) != 0 {
 			t.Errorf("re-import: %+v, disagreements %+v", again.Batch.Files, again.Disagreements)
+		}
+	})
+}
+
+// TestImportGLEIFGzip imports the RR-CDF fixture compressed, as GLEIF
+// publishes it, and finds the same holdings as from the plain file.
+func TestImportGLEIFGzip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write([]byte(fixture(t, gleifName))); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		res := runFiles(t, db, ingest.Options{}, map[string]string{
+			"entities.csv":    lines("id,name,lei,is_client", "TOP,Top Group plc,"+leiTop+",1"),
+			gleifName + ".gz": buf.String(),
+		})
+		if res.Batch.Status != kamp.ImportLoaded || res.ErrorCount != 0 {
+			t.Fatalf("status %q, bad rows %s", res.Batch.Status, fmtErrs(res.Errors))
+		}
+		if got := fileCounts(res.Batch); len(got) != 2 || got[1].kind != ingest.KindGLEIF || got[1].loaded != 7 {
+			t.Errorf("files %+v", got)
+		}
+		if got := holdings(t, db); len(got) != 3 || got[0].HolderID != leiParent || got[2].HolderID != "TOP" {
+			t.Errorf("holdings %+v", got)
+		}
+		// A file named .gz that is not gzip is read as it is; a broken
+		// gzip stream is a bad file, and nothing loads.
+		bad := runFiles(t, db, ingest.Options{}, map[string]string{"more-rr.xml.gz": "\x1f\x8bnot gzip"})
+		if bad.Batch.Status == kamp.ImportLoaded {
+			t.Errorf("a broken gzip file loaded: %+v", bad.Batch)
 		}
 	})
 }
