@@ -40,19 +40,20 @@ type GroupOverride struct {
 // groups are computed again.
 func (db *DB) ProposeGroupOverride(ctx context.Context, maker kamp.User, groupID, op, entityID, reason string) (kamp.ChangeRequest, error) {
 	var cr kamp.ChangeRequest
-	if !maker.Can(kamp.ActProposeOverride) {
-		return cr, kamp.Errorf(kamp.EFORBIDDEN, "your role may not propose group overrides")
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return cr, kamp.Errorf(kamp.EINVALID, "say why: a reason is required")
-	}
+	// Scope first, so that a group out of scope answers as a missing one.
 	v, err := db.ViewerFor(ctx, maker)
 	if err != nil {
 		return cr, err
 	}
 	if _, err := db.Group(ctx, v, groupID); err != nil {
 		return cr, err
+	}
+	if !maker.Can(kamp.ActProposeOverride) {
+		return cr, kamp.Errorf(kamp.EFORBIDDEN, "your role may not propose group overrides")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return cr, kamp.Errorf(kamp.EINVALID, "say why: a reason is required")
 	}
 	entityID = strings.TrimSpace(entityID)
 	e, err := db.Entity(ctx, v, entityID)

@@ -220,19 +220,20 @@ func (db *DB) checkTeamChange(ctx context.Context, tx *Tx, unitID, op string, pe
 // person approves it (DecideRequest).
 func (db *DB) ProposeTeamChange(ctx context.Context, maker kamp.User, unitID, op, personLogin, reason string) (kamp.ChangeRequest, error) {
 	var cr kamp.ChangeRequest
-	if !maker.Can(kamp.ActProposeTeam) {
-		return cr, kamp.Errorf(kamp.EFORBIDDEN, "your role may not propose team changes")
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return cr, kamp.Errorf(kamp.EINVALID, "say why: a reason is required")
-	}
+	// Scope first, so that a unit out of scope answers as a missing one.
 	v, err := db.ViewerFor(ctx, maker)
 	if err != nil {
 		return cr, err
 	}
 	if _, _, err := db.UnitName(ctx, v, unitID); err != nil {
 		return cr, err
+	}
+	if !maker.Can(kamp.ActProposeTeam) {
+		return cr, kamp.Errorf(kamp.EFORBIDDEN, "your role may not propose team changes")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return cr, kamp.Errorf(kamp.EINVALID, "say why: a reason is required")
 	}
 	person, err := db.UserByLogin(ctx, strings.TrimSpace(personLogin))
 	if err != nil {

@@ -63,7 +63,12 @@ func newEnv(t testing.TB, cfg Config) *env {
 	if tt, ok := t.(*testing.T); ok {
 		tt.Parallel()
 	}
-	db := storetest.SQLite(t)
+	return newEnvDB(t, cfg, storetest.SQLite(t))
+}
+
+// newEnvDB is newEnv over db, for tests that run on both engines.
+func newEnvDB(t testing.TB, cfg Config, db *store.DB) *env {
+	t.Helper()
 	dir := t.TempDir()
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Join(dir, "data")
