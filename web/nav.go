@@ -11,6 +11,8 @@ type navItem struct {
 	Key   string   // message key of the label
 	Path  string   // where it links
 	Roles []string // roles that see it; none: everyone signed in
+	// Also lists other paths whose pages belong to the entry.
+	Also []string
 }
 
 // navigation is the left rail, in the order of ui-and-api.md: 工作台 ·
@@ -20,7 +22,8 @@ var navigation = []navItem{
 	{Key: "nav.dashboard", Path: "/"},
 	{Key: "nav.entities", Path: "/entities"},
 	{Key: "nav.groups", Path: "/groups"},
-	// nav.screening, nav.chain, nav.organisation go here.
+	// nav.screening, nav.chain go here.
+	{Key: "nav.organisation", Path: "/org", Also: []string{"/teams", "/approvals", "/my"}},
 	{Key: "nav.imports", Path: "/imports", Roles: importRoles},
 	{Key: "nav.audit", Path: "/audit", Roles: auditRoles},
 	// nav.settings goes here.
@@ -44,8 +47,10 @@ func navFor(u *kamp.User, path string) []navLink {
 			continue
 		}
 		active := path == it.Path
-		if it.Path != "/" && strings.HasPrefix(path, it.Path+"/") {
-			active = true
+		for _, p := range append([]string{it.Path}, it.Also...) {
+			if p != "/" && (path == p || strings.HasPrefix(path, p+"/")) {
+				active = true
+			}
 		}
 		out = append(out, navLink{Key: it.Key, Path: it.Path, Active: active})
 	}
