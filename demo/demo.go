@@ -18,6 +18,9 @@ const (
 	FileExposures = "exposures.csv"
 	FilePayments  = "payments.csv"
 	FileFX        = "fx.csv"
+	// FileOrgUnits is the bank's organisation (org units), kamp's own
+	// addition to the interchange formats (see package org).
+	FileOrgUnits = "org-units.csv"
 )
 
 // Headers of the files, in the column order Generate writes them.
@@ -28,10 +31,11 @@ var headers = map[string]string{
 	FileExposures: "client_id,facility_id,product,currency,amount,as_of",
 	FilePayments:  "txn_id,date,payer_id,payer_name,payee_id,payee_name,amount,currency",
 	FileFX:        "date,currency,rate",
+	FileOrgUnits:  "code,name,kind,parent",
 }
 
 // fileOrder is the order the files are written in.
-var fileOrder = []string{FileFX, FileOwnership, FileEntities, FileMetrics, FileExposures, FilePayments}
+var fileOrder = []string{FileOrgUnits, FileFX, FileOwnership, FileEntities, FileMetrics, FileExposures, FilePayments}
 
 // Size presets: entities and payments of the S, M and L demo banks.
 var sizes = map[string][2]int64{
@@ -60,7 +64,8 @@ type Options struct {
 	// files.
 	Seed int64
 	// Out is the folder to write to, created if missing; existing files of
-	// the six names are replaced only once all six have been written.
+	// the seven names (the six interchange files and org-units.csv) are
+	// replaced only once all seven have been written.
 	Out string
 	// Progress, when set, is called with a file's name and its rows written
 	// so far every 100,000 rows, and once more when the file is complete.
@@ -147,6 +152,7 @@ func Generate(ctx context.Context, opt Options) (Summary, error) {
 	fx := newFX(g.seed)
 	g.own = tables[FileOwnership]
 	steps := []func() error{
+		func() error { return writeOrgUnits(tables[FileOrgUnits]) },
 		func() error { return fx.write(tables[FileFX]) },
 		g.build,
 		func() error { return g.writeEntities(tables[FileEntities]) },

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/check"
+	"github.com/kampbank/kamp/org"
 )
 
 // The small bank most tests read: generated once, read back once.
@@ -108,7 +110,7 @@ func TestGenerateRejectsBadOptions(t *testing.T) {
 	}
 }
 
-// readAll returns the bytes of the six files in dir.
+// readAll returns the bytes of the bank's files in dir.
 func readAll(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -138,8 +140,9 @@ func TestDeterministic(t *testing.T) {
 	}
 	c := gen(8, 5000)
 	for _, name := range fileOrder {
-		if bytes.Equal(a[name], c[name]) {
-			t.Errorf("%s is the same for seeds 7 and 8", name)
+		// The organisation is the same whatever the seed.
+		if same := bytes.Equal(a[name], c[name]); same != (name == FileOrgUnits) {
+			t.Errorf("%s: same for seeds 7 and 8 = %v", name, same)
 		}
 	}
 	// The payment count changes payments.csv only.
@@ -159,6 +162,7 @@ var specColumns = map[string][]string{
 	FileExposures: {"client_id", "facility_id", "product", "currency", "amount", "as_of"},
 	FilePayments:  {"txn_id", "date", "payer_id", "payer_name", "payee_id", "payee_name", "amount", "currency"},
 	FileFX:        {"date", "currency", "rate"},
+	FileOrgUnits:  {"code", "name", "kind", "parent"},
 }
 
 func TestHeaders(t *testing.T) {
@@ -803,11 +807,12 @@ func TestCancel(t *testing.T) {
 
 func TestOrgUnits(t *testing.T) {
 	units := OrgUnits()
-	if units[0].Code != HeadOffice || units[0].Parent != "" {
+	if units[0].Code != HeadOffice || units[0].Parent != "" || units[0].Kind != kamp.UnitHeadOffice {
 		t.Fatalf("first unit %+v, want the head office", units[0])
 	}
 	codes := map[string]bool{}
 	subs := map[string]int{}
+	var tree []kamp.OrgUnit
 	for _, u := range units {
 		if codes[u.Code] || u.Name == "" {
 			t.Fatalf("unit %+v repeated or unnamed", u)
@@ -816,9 +821,13 @@ func TestOrgUnits(t *testing.T) {
 			t.Fatalf("unit %s comes before its parent %s", u.Code, u.Parent)
 		}
 		codes[u.Code] = true
-		if len(u.Code) == 4 {
+		if u.Kind == kamp.UnitSubBranch {
 			subs[u.Parent]++
 		}
+		tree = append(tree, kamp.OrgUnit{Code: u.Code, Name: u.Name, Kind: u.Kind, Parent: u.Parent})
+	}
+	if err := kamp.CheckOrgTree(tree); err != nil {
+		t.Fatalf("the demo organisation is not a valid tree: %v", err)
 	}
 	want := map[string]int{"BJ": 12, "SH": 12, "SZ": 10, "JS": 10, "ZJ": 10, "GD": 10, "SC": 8, "HB": 8, "SD": 8}
 	for br, n := range want {
@@ -826,9 +835,46 @@ func TestOrgUnits(t *testing.T) {
 			t.Errorf("branch %s has %d sub-branches, want %d from %s01", br, subs[br], n, br)
 		}
 	}
+	for _, d := range []string{DeptStrategicClients, DeptProduct, DeptOperations, DeptRisk, DeptAudit} {
+		i := slices.IndexFunc(units, func(u OrgUnit) bool { return u.Code == d })
+		if i < 0 || units[i].Kind != kamp.UnitDepartment || units[i].Parent != HeadOffice {
+			t.Errorf("department %s missing or misplaced", d)
+		}
+	}
 	for _, r := range regions {
 		if !codes[r.branch] {
 			t.Errorf("region %s is served by unknown branch %s", r.name, r.branch)
 		}
+	}
+}
+
+// TestOrgUnitsFile checks that org-units.csv, as Generate and
+// WriteOrgUnits write it, reads back through the org package as OrgUnits.
+func TestOrgUnitsFile(t *testing.T) {
+	var want []kamp.OrgUnit
+	for _, u := range OrgUnits() {
+		want = append(want, kamp.OrgUnit{Code: u.Code, Name: u.Name, Kind: u.Kind, Parent: u.Parent})
+	}
+	generated := filepath.Join(smallBank(t).dir, FileOrgUnits)
+	alone, err := WriteOrgUnits(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{generated, alone} {
+		got, errs, err := org.ReadFile(p)
+		if err != nil || errs != nil {
+			t.Fatalf("%s: %v %v", p, errs, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s reads back as\n%+v\nwant\n%+v", p, got, want)
+		}
+	}
+	a, _ := os.ReadFile(generated)
+	b, _ := os.ReadFile(alone)
+	if !bytes.Equal(a, b) {
+		t.Errorf("WriteOrgUnits and Generate write different files")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(alone)); len(entries) != 1 {
+		t.Errorf("WriteOrgUnits left %d files, want 1", len(entries))
 	}
 }

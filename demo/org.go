@@ -1,13 +1,38 @@
 package demo
 
-import "strconv"
+import (
+	"strconv"
 
-// OrgUnit is one org unit of the demo bank (机构): the head office, a branch
-// or a sub-branch. Entities' branch column holds these codes.
+	"github.com/kampbank/kamp"
+)
+
+// OrgUnit is one org unit of the demo bank (机构): the head office, one of
+// its departments, a branch or a sub-branch. Entities' branch column holds
+// the codes of the head office, branches and sub-branches.
 type OrgUnit struct {
-	Code   string // "HO", "BJ", "BJ01", ...
+	Code   string // "HO", "HO-SCD", "BJ", "BJ01", ...
 	Name   string // Chinese name, e.g. "北京海淀支行"
+	Kind   string // kamp.UnitHeadOffice, kamp.UnitDepartment, kamp.UnitBranch or kamp.UnitSubBranch
 	Parent string // code of the parent unit; "" for the head office
+}
+
+// Codes of the head-office departments of the demo bank.
+const (
+	DeptStrategicClients = "HO-SCD"  // 战略客户部: the analysts and lead account managers
+	DeptProduct          = "HO-PRD"  // 产品部: product specialists
+	DeptOperations       = "HO-OPS"  // 运营部: middle and back office
+	DeptRisk             = "HO-RISK" // 风险管理部: risk officers
+	DeptAudit            = "HO-AUD"  // 审计部: internal audit
+)
+
+// departments are the head office's departments, in the order OrgUnits
+// lists them.
+var departments = []struct{ code, name string }{
+	{DeptStrategicClients, "战略客户部"},
+	{DeptProduct, "产品部"},
+	{DeptOperations, "运营部"},
+	{DeptRisk, "风险管理部"},
+	{DeptAudit, "审计部"},
 }
 
 // branchDef is a branch with the places of its sub-branches, in code order.
@@ -32,18 +57,60 @@ var branchDefs = []branchDef{
 // relationships with the largest groups and with some foreign entities.
 const HeadOffice = "HO"
 
-// OrgUnits returns the demo bank's org units in a fixed order: the head office,
-// then each branch followed by its sub-branches. The package documentation
-// lists the same codes.
+// OrgUnits returns the demo bank's org units in a fixed order: the head
+// office, its departments, then each branch followed by its sub-branches.
+// The package documentation lists the same branch codes; Generate writes
+// them all to org-units.csv.
 func OrgUnits() []OrgUnit {
-	out := []OrgUnit{{Code: HeadOffice, Name: "总行"}}
+	out := []OrgUnit{{Code: HeadOffice, Name: "总行", Kind: kamp.UnitHeadOffice}}
+	for _, d := range departments {
+		out = append(out, OrgUnit{Code: d.code, Name: d.name, Kind: kamp.UnitDepartment, Parent: HeadOffice})
+	}
 	for _, b := range branchDefs {
-		out = append(out, OrgUnit{Code: b.code, Name: b.name, Parent: HeadOffice})
+		out = append(out, OrgUnit{Code: b.code, Name: b.name, Kind: kamp.UnitBranch, Parent: HeadOffice})
 		for i, s := range b.subs {
-			out = append(out, OrgUnit{Code: subCode(b.code, i), Name: s + "支行", Parent: b.code})
+			out = append(out, OrgUnit{Code: subCode(b.code, i), Name: s + "支行", Kind: kamp.UnitSubBranch, Parent: b.code})
 		}
 	}
 	return out
+}
+
+// WriteOrgUnits writes org-units.csv alone into dir (which must exist),
+// replacing the file only once it is complete: for demo banks generated
+// before Generate wrote it. It returns the file's path.
+func WriteOrgUnits(dir string) (string, error) {
+	t, err := newTable(dir, FileOrgUnits, headers[FileOrgUnits], nil)
+	if err != nil {
+		return "", err
+	}
+	defer t.discard()
+	if err := writeOrgUnits(t); err != nil {
+		return "", err
+	}
+	if err := t.close(); err != nil {
+		return "", err
+	}
+	if err := t.commit(); err != nil {
+		return "", err
+	}
+	return t.final, nil
+}
+
+// writeOrgUnits writes OrgUnits to t, one row each: code,name,kind,parent.
+func writeOrgUnits(t *table) error {
+	for _, u := range OrgUnits() {
+		t.row = append(t.row, u.Code...)
+		t.row = append(t.row, ',')
+		t.row = appendField(t.row, []byte(u.Name))
+		t.row = append(t.row, ',')
+		t.row = append(t.row, u.Kind...)
+		t.row = append(t.row, ',')
+		t.row = append(t.row, u.Parent...)
+		if err := t.end(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // subCode returns the code of sub-branch i (0-based) of branch: "BJ01".

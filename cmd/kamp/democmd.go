@@ -27,7 +27,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo bank (size %s, seed %d) written to %s in %s\n", *size, *seed, *out, time.Since(start).Round(time.Millisecond))
-	for _, k := range []string{"fx.csv", "entities.csv", "ownership.csv", "metrics.csv", "exposures.csv", "payments.csv"} {
+	for _, k := range []string{demo.FileOrgUnits, "fx.csv", "entities.csv", "ownership.csv", "metrics.csv", "exposures.csv", "payments.csv"} {
 		if n, ok := sum.Files[k]; ok {
 			fmt.Fprintf(e.stdout, "  %-14s %10d rows\n", k, n)
 		}

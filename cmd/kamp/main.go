@@ -12,7 +12,9 @@
 //	kamp screen  --data DIR [--out DIR] [--period YYYY-MM] [--weights k=w,...]
 //	kamp chain   --data DIR [--out DIR] [--from DATE] [--to DATE] [--reuse]
 //	kamp migrate [--db DSN]                               bring the schema up to date
-//	kamp user    add|passwd|unlock|list|token ...         manage people who sign in
+//	kamp org     import|list [--db DSN] ...               the bank's org units
+//	kamp team    add|show [--db DSN] UNIT ...             coverage teams of clients and groups
+//	kamp user    add|set|passwd|unlock|list|token ...     manage people who sign in
 //	kamp audit   verify|list [--db DSN]                   check the audit trail
 //
 // The database is a SQLite file (default kamp.db) or a PostgreSQL URL
@@ -51,7 +53,9 @@ var commands = []command{
 	{"screen", "rank client units into core, key and general tiers from interchange files", runScreen},
 	{"chain", "find supply-chain prospects of the strategic units in payments.csv", runChain},
 	{"migrate", "bring the database schema up to date", runMigrate},
-	{"user", "manage people who sign in (add, passwd, unlock, list, token)", runUser},
+	{"org", "load the bank's org units from a file, or list them as a tree", runOrg},
+	{"team", "put people on a coverage team, or show a team and its history", runTeam},
+	{"user", "manage people who sign in (add, set, passwd, unlock, list, token)", runUser},
 	{"audit", "verify the tamper-evident audit trail, or list its events", runAudit},
 }
 
@@ -141,6 +145,27 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return kamp.Errorf(kamp.EINVALID, "%v", err)
 	}
 	return nil
+}
+
+// parseMixed parses flags that may come before, between or after the
+// positional arguments ("kamp team add G1 li.na --db x.db"), and returns the
+// positional arguments. Everything after "--" is positional.
+func parseMixed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// flag stops at the first positional argument, or after "--".
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 // dataFolders checks the --data and --out flags of the engine commands:

@@ -30,7 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--db DSN] [--demo]")
 	addr := fs.String("addr", envOr("KAMP_ADDR", "127.0.0.1:8080"), "address to listen on; also KAMP_ADDR")
 	db := dbFlag(fs)
-	demoFlag := fs.Bool("demo", false, "on first start, generate a size-S demo bank and import it (database kamp-demo.db unless --db is given)")
+	demoFlag := fs.Bool("demo", false, "on first start, generate a size-S demo bank and import it, with its organisation, staff and coverage teams (database kamp-demo.db unless --db is given)")
 	dataDir := fs.String("data-dir", envOr("KAMP_DATA_DIR", "kamp-data"), "folder for uploads and demo files; also KAMP_DATA_DIR")
 	secure := fs.Bool("secure-cookies", os.Getenv("KAMP_SECURE_COOKIES") == "1", "mark cookies Secure (serve behind HTTPS); also KAMP_SECURE_COOKIES=1")
 	if err := parse(fs, args); err != nil {
@@ -72,6 +72,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if tier1 == 0 && demoTier1 > 0 {
 			tier1 = demoTier1
 			e.log.Info("demo tier-1 capital", "yuan", tier1.String())
+		}
+		if err := ensureDemoOrg(ctx, e, st, demoDir(*dataDir), tier1, regime); err != nil {
+			return err
 		}
 	}
 	// Build the entity search index before the first search asks for it.
@@ -149,6 +152,11 @@ func ensureAdmin(ctx context.Context, e *env, st *store.DB) error {
 	return nil
 }
 
+// demoDir is the folder of the demo bank's files under the data folder.
+func demoDir(dataDir string) string {
+	return filepath.Join(dataDir, fmt.Sprintf("demo-%s-seed%d", demoSize, demoSeed))
+}
+
 // demoTier1File keeps, beside the demo bank's files, the tier-1 capital the
 // generator suggested for it.
 const demoTier1File = "tier1-capital.txt"
@@ -156,7 +164,7 @@ const demoTier1File = "tier1-capital.txt"
 // ensureDemo generates and imports the demo bank when the database holds no
 // entities yet, and returns the demo's tier-1 capital (0 if unknown).
 func ensureDemo(ctx context.Context, e *env, st *store.DB, dataDir string) (kamp.Amount, error) {
-	dir := filepath.Join(dataDir, fmt.Sprintf("demo-%s-seed%d", demoSize, demoSeed))
+	dir := demoDir(dataDir)
 	stats, err := st.Stats(ctx, store.System)
 	if err != nil {
 		return 0, err
