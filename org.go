@@ -72,6 +72,12 @@ const (
 const (
 	RequestTeam  = "team"  // add a person to or remove one from a coverage team
 	RequestGroup = "group" // a manual override of a computed group (人工调整)
+	// RequestNomination includes a unit in the strategic list at a tier
+	// (op "include", Detail "core" or "key") or excludes it (op "exclude").
+	RequestNomination = "nomination"
+	// RequestAdoption adopts a screening run's tiers (Detail: the run id)
+	// as the official strategic list.
+	RequestAdoption = "adoption"
 )
 
 // ChangeRequest is a change made by one person (the maker) that takes
@@ -85,6 +91,7 @@ type ChangeRequest struct {
 	UserID    string // the person added or removed, for team changes
 	UserName  string
 	EntityID  string // the entity moved, for overrides
+	Detail    string // the tier of a nomination, the run id of an adoption
 	Reason    string
 	Status    string
 	MadeBy    string // login
@@ -110,10 +117,17 @@ const (
 	ActImport          Action = "import"           // load data files
 	ActReadAudit       Action = "audit.read"       // read the audit trail
 	ActManageOrg       Action = "org.manage"       // edit org units and staff
+	ActSettings        Action = "settings"         // change the bank's settings (tier-1 capital, regime)
 	ActProposeTeam     Action = "team.propose"     // propose a coverage team change
 	ActApproveTeam     Action = "team.approve"     // approve or reject one
 	ActProposeOverride Action = "override.propose" // propose a manual change of a group's members
 	ActApproveOverride Action = "override.approve" // approve or reject one
+	// ActProposeNomination proposes a nomination, an exclusion or the
+	// adoption of a screening run as the strategic list.
+	ActProposeNomination Action = "nomination.propose"
+	// ActApproveNomination approves or rejects one: the strategic list is
+	// a senior decision.
+	ActApproveNomination Action = "nomination.approve"
 )
 
 // rule is who may do an action: one of the roles, at the level or above.
@@ -124,19 +138,25 @@ type rule struct {
 
 // authority is the one table of who may do what.
 var authority = map[Action]rule{
-	ActImport:          {roles: []string{RoleAdmin, RoleAnalyst}},
-	ActReadAudit:       {roles: []string{RoleAdmin, RoleAuditor}},
-	ActManageOrg:       {roles: []string{RoleAdmin}},
-	ActProposeTeam:     {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}},
-	ActApproveTeam:     {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}, minLevel: LevelManager},
-	ActProposeOverride: {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}},
-	ActApproveOverride: {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}, minLevel: LevelManager},
+	ActImport:            {roles: []string{RoleAdmin, RoleAnalyst}},
+	ActReadAudit:         {roles: []string{RoleAdmin, RoleAuditor}},
+	ActManageOrg:         {roles: []string{RoleAdmin}},
+	ActSettings:          {roles: []string{RoleAdmin}},
+	ActProposeTeam:       {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}},
+	ActApproveTeam:       {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}, minLevel: LevelManager},
+	ActProposeOverride:   {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}},
+	ActApproveOverride:   {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}, minLevel: LevelManager},
+	ActProposeNomination: {roles: []string{RoleAdmin, RoleAnalyst}},
+	ActApproveNomination: {roles: []string{RoleAdmin, RoleAnalyst}, minLevel: LevelExecutive},
 }
 
 // ApproveAction returns the action that approving a request of kind takes.
 func ApproveAction(kind string) Action {
-	if kind == RequestGroup {
+	switch kind {
+	case RequestGroup:
 		return ActApproveOverride
+	case RequestNomination, RequestAdoption:
+		return ActApproveNomination
 	}
 	return ActApproveTeam
 }

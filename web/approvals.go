@@ -63,8 +63,8 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, a *auth
 	}
 	p.Statuses = requestStatuses
 	p.ErrorTop = p.Error != "" && !slices.ContainsFunc(p.Items, func(v requestView) bool { return v.ID == p.ErrorID })
-	p.CanApprove = a.User.Can(kamp.ActApproveTeam)
-	p.ApproveRole = containsString(kamp.ActionRoles(kamp.ActApproveTeam), a.User.Role)
+	p.CanApprove = a.User.Can(kamp.ActApproveTeam) || a.User.Can(kamp.ActApproveOverride)
+	p.ApproveRole = containsString(kamp.ActionRoles(kamp.ActApproveTeam), a.User.Role) || containsString(kamp.ActionRoles(kamp.ActApproveOverride), a.User.Role)
 	p.MinLevel = kamp.ActionLevel(kamp.ActApproveTeam)
 	return s.renderPage(w, r, a, code, "approvals", p)
 }
@@ -89,8 +89,8 @@ func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request, a *auth) e
 		return s.renderApprovals(w, r, a, code, back)
 	}
 	switch {
-	case !a.User.Can(kamp.ActApproveTeam):
-		return fail(http.StatusForbidden, T(a.Lang, "approvals.err.authority", kamp.ActionLevel(kamp.ActApproveTeam)))
+	case !a.User.Can(kamp.ApproveAction(cr.Kind)):
+		return fail(http.StatusForbidden, T(a.Lang, "approvals.err.authority", kamp.ActionLevel(kamp.ApproveAction(cr.Kind))))
 	case cr.MadeBy == a.User.Login:
 		return fail(http.StatusForbidden, T(a.Lang, "approvals.err.self"))
 	case cr.Status != kamp.RequestPending:
@@ -102,7 +102,7 @@ func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request, a *auth) e
 	case f.Get("confirm") != "1":
 		return fail(http.StatusBadRequest, T(a.Lang, "approvals.err.confirm"))
 	}
-	_, err = s.db.DecideRequest(r.Context(), *a.User, id, decision == "approve", note)
+	decided, err := s.db.DecideRequest(r.Context(), *a.User, id, decision == "approve", note)
 	switch {
 	case kamp.ErrorCode(err) == kamp.ECONFLICT:
 		// Another person decided first, or the team changed meanwhile.
@@ -117,6 +117,7 @@ func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request, a *auth) e
 		return err
 	}
 	s.log.Info("change request decided", "request_id", requestID(r.Context()), "id", id, "decision", decision, "by", a.User.Login)
+	s.afterDecision(decided)
 	http.Redirect(w, r, "/approvals?decided="+url.QueryEscape(id), http.StatusSeeOther)
 	return nil
 }
@@ -179,6 +180,9 @@ func (s *Server) apiApproval(w http.ResponseWriter, r *http.Request, a *auth) er
 		return err
 	}
 	cr, err := s.db.DecideRequest(r.Context(), *a.User, id, *body.Approve, body.Note)
+	if err == nil {
+		s.afterDecision(cr)
+	}
 	if kamp.ErrorCode(err) == kamp.ECONFLICT {
 		// A retry of the caller's own decision answers as the first time.
 		want := kamp.RequestRejected
@@ -198,4 +202,12 @@ func (s *Server) apiApproval(w http.ResponseWriter, r *http.Request, a *auth) er
 	}
 	s.writeJSON(w, r, http.StatusOK, toAPIChangeRequest(cr, person.Login))
 	return nil
+}
+
+// afterDecision starts what a decided request needs: an approved group
+// override takes effect in a new group run.
+func (s *Server) afterDecision(cr kamp.ChangeRequest) {
+	if cr.Kind == kamp.RequestGroup && cr.Status == kamp.RequestApproved {
+		s.RecomputeGroups()
+	}
 }

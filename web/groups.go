@@ -361,29 +361,48 @@ type groupPage struct {
 	PathOf   *store.EntityGroup
 	Path     []pathLine
 	PathNote string
+	// Overrides are the group's manual overrides, active and ended;
+	// CanOverride says whether the viewer may propose one, Override is
+	// the form (its values and error), Proposed that one was just made.
+	Overrides   []store.GroupOverride
+	CanOverride bool
+	Override    overrideForm
+	Proposed    bool
 }
 
 // handleGroup serves GET /groups/{id}: headline figures, the graph, the
 // members (paged) and, with ?path=ID, that member's control path.
 func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) error {
 	start := time.Now()
+	p, err := s.groupPageData(r, a, overrideForm{})
+	if err != nil {
+		return err
+	}
+	err = s.renderPage(w, r, a, http.StatusOK, "group", p)
+	s.log.Debug("group page", "request_id", requestID(r.Context()), "id", p.Group.GroupID, "members", p.Total, "elapsed", time.Since(start))
+	return err
+}
+
+// groupPageData gathers the group page of the group in the path, with the
+// override form f.
+func (s *Server) groupPageData(r *http.Request, a *auth, f overrideForm) (groupPage, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	g, err := s.db.Group(ctx, a.Viewer, id)
 	if err != nil {
-		return err
+		return groupPage{}, err
 	}
 	page := 1
 	if v := r.URL.Query().Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1_000_000 {
-			return kamp.Errorf(kamp.EINVALID, "page must be a number from 1")
+			return groupPage{}, kamp.Errorf(kamp.EINVALID, "page must be a number from 1")
 		}
 		page = n
 	}
 	members, total, err := s.db.GroupMembers(ctx, a.Viewer, id, (page-1)*groupsPerPage, groupsPerPage)
 	if err != nil {
-		return err
+		return groupPage{}, err
 	}
 	base := "/groups/" + url.PathEscape(id)
 	p := groupPage{Group: g, Members: members, Total: total, Page: page, Pages: max(1, (total+groupsPerPage-1)/groupsPerPage),
@@ -397,7 +416,7 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 	case kamp.ErrorCode(err) == kamp.EINVALID:
 		p.IndicatorsNote = kamp.ErrorMessage(err)
 	case err != nil:
-		return err
+		return groupPage{}, err
 	}
 	if page > 1 {
 		p.PrevURL = base + "?page=" + strconv.Itoa(page-1)
@@ -408,17 +427,19 @@ func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request, a *auth) er
 	if pid := r.URL.Query().Get("path"); pid != "" {
 		m, err := s.db.GroupOf(ctx, a.Viewer, pid)
 		if err != nil || m.GroupID != id {
-			return kamp.Errorf(kamp.ENOTFOUND, "%s is not a member of group %s", pid, id)
+			return groupPage{}, kamp.Errorf(kamp.ENOTFOUND, "%s is not a member of group %s", pid, id)
 		}
 		p.PathOf = &m
 		p.Path, p.PathNote, err = s.controlPath(r, a, id, m)
 		if err != nil {
-			return err
+			return groupPage{}, err
 		}
 	}
-	err = s.renderPage(w, r, a, http.StatusOK, "group", p)
-	s.log.Debug("group page", "request_id", requestID(ctx), "id", id, "members", total, "elapsed", time.Since(start))
-	return err
+	if p.Overrides, err = s.db.GroupOverrides(ctx, a.Viewer, id); err != nil {
+		return groupPage{}, err
+	}
+	p.CanOverride, p.Override, p.Proposed = a.User.Can(kamp.ActProposeOverride), f, r.URL.Query().Get("proposed") != ""
+	return p, nil
 }
 
 // controlPath explains in words, in lang, how member m's immediate

@@ -26,7 +26,7 @@ var navigation = []navItem{
 	{Key: "nav.organisation", Path: "/org", Also: []string{"/teams", "/approvals", "/my"}},
 	{Key: "nav.imports", Path: "/imports", Roles: importRoles},
 	{Key: "nav.audit", Path: "/audit", Roles: auditRoles},
-	// nav.settings goes here.
+	{Key: "nav.settings", Path: "/settings", Roles: settingsRoles},
 }
 
 // navLink is a navigation entry as a page shows it.

@@ -93,16 +93,27 @@ type requestView struct {
 	UnitName  string
 	UnitURL   string
 	TeamURL   string
+	Link      string // where the change shows: the team page, the group's overrides
+	Change    string // the change in words, in the viewer's language
 	Login     string // the login of the person added or removed
 	Own       bool   // the viewer made it
 	CanDecide bool   // the viewer may approve or reject it
+}
+
+// requestChange describes what cr changes, in lang, and where it shows.
+func requestChange(lang string, cr kamp.ChangeRequest, login, entityName string) (change, link string) {
+	switch cr.Kind {
+	case kamp.RequestGroup:
+		return T(lang, "override.change."+cr.Op, entityName, cr.EntityID), "/groups/" + url.PathEscape(cr.Subject) + "#overrides"
+	default:
+		return T(lang, "approvals.op."+cr.Op, cr.UserName, login), teamURL(cr.Subject)
+	}
 }
 
 // requestViews describes requests for a's pages; logins maps user ids to
 // logins.
 func (s *Server) requestViews(ctx context.Context, a *auth, crs []kamp.ChangeRequest, logins map[string]string) ([]requestView, error) {
 	out := make([]requestView, 0, len(crs))
-	canApprove := a.User.Can(kamp.ActApproveTeam)
 	for _, cr := range crs {
 		name, isGroup, err := s.db.UnitName(ctx, a.Viewer, cr.Subject)
 		if kamp.ErrorCode(err) == kamp.ENOTFOUND {
@@ -112,8 +123,16 @@ func (s *Server) requestViews(ctx context.Context, a *auth, crs []kamp.ChangeReq
 			return nil, err
 		}
 		own := cr.MadeBy == a.User.Login
-		out = append(out, requestView{ChangeRequest: cr, UnitName: name, UnitURL: unitURL(cr.Subject, isGroup), TeamURL: teamURL(cr.Subject),
-			Login: logins[cr.UserID], Own: own, CanDecide: canApprove && !own && cr.Status == kamp.RequestPending})
+		v := requestView{ChangeRequest: cr, UnitName: name, UnitURL: unitURL(cr.Subject, isGroup), TeamURL: teamURL(cr.Subject),
+			Login: logins[cr.UserID], Own: own, CanDecide: a.User.Can(kamp.ApproveAction(cr.Kind)) && !own && cr.Status == kamp.RequestPending}
+		entityName := cr.EntityID
+		if cr.EntityID != "" {
+			if e, err := s.db.Entity(ctx, a.Viewer, cr.EntityID); err == nil {
+				entityName = e.Name
+			}
+		}
+		v.Change, v.Link = requestChange(a.Lang, cr, v.Login, entityName)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -191,6 +210,8 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, a *auth, sta
 	if err != nil {
 		return err
 	}
+	// The team page shows the team's requests, not the group's overrides.
+	crs = slices.DeleteFunc(crs, func(cr kamp.ChangeRequest) bool { return cr.Kind != kamp.RequestTeam })
 	views, err := s.requestViews(ctx, a, crs, logins)
 	if err != nil {
 		return err
@@ -405,6 +426,7 @@ type apiChangeRequest struct {
 	Op        string     `json:"op"`
 	Login     string     `json:"login"`
 	Name      string     `json:"name"`
+	EntityID  string     `json:"entity_id,omitempty"` // the entity a group override moves
 	Reason    string     `json:"reason"`
 	Status    string     `json:"status"`
 	MadeBy    string     `json:"made_by"`
@@ -415,8 +437,8 @@ type apiChangeRequest struct {
 }
 
 func toAPIChangeRequest(cr kamp.ChangeRequest, login string) apiChangeRequest {
-	out := apiChangeRequest{ID: cr.ID, Kind: cr.Kind, Subject: cr.Subject, Op: cr.Op, Login: login, Name: cr.UserName, Reason: cr.Reason,
-		Status: cr.Status, MadeBy: cr.MadeBy, MadeAt: cr.MadeAt.UTC(), DecidedBy: cr.DecidedBy, Note: cr.Note}
+	out := apiChangeRequest{ID: cr.ID, Kind: cr.Kind, Subject: cr.Subject, Op: cr.Op, Login: login, Name: cr.UserName, EntityID: cr.EntityID,
+		Reason: cr.Reason, Status: cr.Status, MadeBy: cr.MadeBy, MadeAt: cr.MadeAt.UTC(), DecidedBy: cr.DecidedBy, Note: cr.Note}
 	if !cr.DecidedAt.IsZero() {
 		t := cr.DecidedAt.UTC()
 		out.DecidedAt = &t

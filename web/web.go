@@ -181,6 +181,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /groups", s.page(s.handleGroups))
 	s.handle("GET /groups/{id}", s.page(s.handleGroup))
 	s.handle("GET /groups/{id}/graph.json", s.page(s.handleGroupGraph))
+	s.handle("POST /groups/{id}/overrides", s.page(s.handleOverride))
 	s.handle("GET /imports", s.page(s.handleImports, importRoles...))
 	s.handle("POST /imports", s.page(s.handleUpload, importRoles...))
 	s.handle("GET /imports/{id}", s.page(s.handleImport, importRoles...))
@@ -200,6 +201,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /approvals", s.page(s.handleApprovals))
 	s.handle("POST /approvals/{id}", s.page(s.handleDecide))
 	s.handle("GET /my", s.page(s.handleMy))
+	s.handle("GET /settings", s.page(s.handleSettings, settingsRoles...))
+	s.handle("POST /settings", s.page(s.handleSettingsSave, settingsRoles...))
 
 	// JSON API.
 	s.handle("GET /api/v1/entities", s.api(s.apiEntities))
@@ -207,6 +210,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/groups", s.api(s.apiGroups))
 	s.handle("GET /api/v1/groups/{id}", s.api(s.apiGroup))
 	s.handle("GET /api/v1/groups/{id}/members", s.api(s.apiGroupMembers))
+	s.handle("GET /api/v1/groups/{id}/overrides", s.api(s.apiOverrides))
+	s.handle("POST /api/v1/groups/{id}/overrides", s.api(s.apiProposeOverride))
 	s.handle("GET /api/v1/imports", s.api(s.apiImports, importRoles...))
 	s.handle("POST /api/v1/imports", s.api(s.apiUpload, importRoles...))
 	s.handle("GET /api/v1/imports/{id}", s.api(s.apiImport, importRoles...))
@@ -219,6 +224,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/change-requests", s.api(s.apiChangeRequests))
 	s.handle("POST /api/v1/change-requests/{id}/approval", s.api(s.apiApproval))
 	s.handle("GET /api/v1/me/teams", s.api(s.apiMyTeams))
+	s.handle("GET /api/v1/settings", s.api(s.apiGetSettings))
+	s.handle("PUT /api/v1/settings", s.api(s.apiPutSettings, settingsRoles...))
 	s.handle("/api/", s.api(s.apiNotFound))
 
 	// Anything else: the 404 page.
