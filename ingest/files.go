@@ -103,6 +103,16 @@ func collect(paths []string) ([]inputFile, []string, error) {
 	seen := map[string]bool{}
 	add := func(p string, explicit bool) error {
 		kind, ok := KindOf(p)
+		if !ok && isOrgUnits(p) {
+			// The bank's organisation is not data of an import: it has
+			// its own command and page.
+			msg := fmt.Sprintf("%s: org units load with `kamp org import` or on the Organisation page (/org), not with an import; passed over", filepath.Base(p))
+			if explicit {
+				return kamp.Errorf(kamp.EINVALID, "%s", msg)
+			}
+			warnings = append(warnings, msg)
+			return nil
+		}
 		if !ok {
 			if explicit {
 				return kamp.Errorf(kamp.EINVALID, "%s: cannot tell which interchange file this is: name it fx, entities, ownership, metrics, exposures or payments, ending in .csv, .csv.gz or .xlsx (or name a GLEIF relationship file *rr*.xml, a BODS file *.json or *.jsonl, a camt.053 statement *camt053*.xml)", filepath.Base(p))
@@ -171,4 +181,11 @@ func hashFile(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// isOrgUnits reports whether path names an org-units file (package org):
+// org-units.csv, org-units_2026.xlsx and the like.
+func isOrgUnits(path string) bool {
+	base := strings.ToLower(filepath.Base(path))
+	return strings.HasPrefix(base, "org-units") || strings.HasPrefix(base, "org_units")
 }

@@ -316,9 +316,10 @@ func TestKindOf(t *testing.T) {
 func TestFolderOtherFiles(t *testing.T) {
 	db := storetest.SQLite(t)
 	dir := writeFiles(t, map[string]string{
-		"entities.csv": lines("id,name", "A,甲"),
-		"README.txt":   "notes",
-		"report.csv":   "file,line,column,value,reason\n",
+		"entities.csv":  lines("id,name", "A,甲"),
+		"README.txt":    "notes",
+		"report.csv":    "file,line,column,value,reason\n",
+		"org-units.csv": "code,name,kind,parent\nHO,总行,head_office,\n",
 	})
 	if err := os.Mkdir(filepath.Join(dir, "payments.csv"), 0o755); err != nil { // a folder, not a file
 		t.Fatal(err)
@@ -328,8 +329,12 @@ func TestFolderOtherFiles(t *testing.T) {
 	if res.Batch.Status != kamp.ImportLoaded || len(res.Batch.Files) != 1 {
 		t.Fatalf("status %q, files %+v", res.Batch.Status, res.Batch.Files)
 	}
-	if !hasWarning(res.Warnings, "README.txt", "passed over") || !hasWarning(res.Warnings, "report.csv", "passed over") {
+	if !hasWarning(res.Warnings, "README.txt", "passed over") || !hasWarning(res.Warnings, "report.csv", "passed over") ||
+		!hasWarning(res.Warnings, "org-units.csv", "kamp org import") {
 		t.Errorf("warnings %q", res.Warnings)
+	}
+	if _, err := ingest.Run(context.Background(), db, []string{filepath.Join(dir, "org-units.csv")}, ingest.Options{}); kamp.ErrorCode(err) != kamp.EINVALID {
+		t.Errorf("an org-units file named on its own: err %v, want EINVALID", err)
 	}
 	empty := t.TempDir()
 	if _, err := ingest.Run(context.Background(), db, []string{empty}, ingest.Options{}); kamp.ErrorCode(err) != kamp.EINVALID {

@@ -485,6 +485,8 @@ var catalogue = map[string]message{
 	"dash.my":         {"我的客户", "My clients"},
 	"dash.approvals":  {"审批", "Approvals"},
 
+	"dash.scoped":               {"以下为您权限范围内的客户：所在机构及下级机构的客户，以及您所在服务团队的客户。", "The clients in your scope: those of your org unit and the units below it, and those of your coverage teams."},
+	"dash.scope_empty":          {"您的权限范围内暂无客户。加入服务团队，或由管理员调整您的所属机构。", "No clients in your scope yet. Join a coverage team, or ask an administrator to set your org unit."},
 	"settings.title":            {"设置", "Settings"},
 	"settings.saved":            {"设置已保存；如限额参数有变，集团将重新计算。", "Settings saved; when the limits changed, the groups are computed again."},
 	"settings.limits":           {"大额风险暴露限额", "Large-exposure limits"},

@@ -289,6 +289,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 				}
 			}
 		}
+		// The dashboard counts what a person sees: rm1 sees G and M1, and
+		// no bank-wide volumes.
+		_, body := e.get(clients["rm1"], "/")
+		if !strings.Contains(body, `<span class="figure-value">2</span>`) || strings.Contains(body, T(LangZH, "dash.payments")) {
+			t.Errorf("rm1's dashboard is not scoped")
+		}
+		if _, body := e.get(clients["analyst"], "/"); !strings.Contains(body, `<span class="figure-value">5</span>`) || !strings.Contains(body, T(LangZH, "dash.payments")) {
+			t.Errorf("the analyst's dashboard is not bank-wide")
+		}
 		// Anonymous: pages redirect to the sign-in, the API answers 401.
 		for _, rt := range matrixRoutes {
 			path := strings.NewReplacer("{E}", "G", "{G}", "G", "{R}", requests["G"]).Replace(rt.path)

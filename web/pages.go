@@ -127,7 +127,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, a *auth
 		return err
 	}
 	return s.renderPage(w, r, a, http.StatusOK, "dashboard", dashboardPage{
-		Stats: st, Empty: st.Entities == 0, CanImport: allowed(a.User, importRoles),
+		Stats: st, Empty: st.Entities == 0 && !st.Scoped, CanImport: allowed(a.User, importRoles),
 	})
 }
 

@@ -92,8 +92,16 @@ func TestUserCommands(t *testing.T) {
 	if code, out, _ := runKamp(t, "user", "list", "--db", db); code != 0 || !strings.Contains(out, "li.na") {
 		t.Errorf("user list: exit %d\n%s", code, out)
 	}
-	if code, out, _ := runKamp(t, "user", "token", "--db", db, "--login", "li.na"); code != 0 || !strings.Contains(out, "kamp_") {
-		t.Errorf("user token: exit %d\n%s", code, out)
+	code, out, _ = runKamp(t, "user", "token", "--db", db, "--login", "li.na")
+	if code != 0 || !strings.Contains(out, "kamp_") {
+		t.Fatalf("user token: exit %d\n%s", code, out)
+	}
+	tok := strings.TrimSpace(out[strings.LastIndex(out, " ")+1:])
+	if code, out, errOut := runKamp(t, "user", "revoke-token", "--db", db, "--token", tok); code != 0 || !strings.Contains(out, "revoked") {
+		t.Errorf("user revoke-token: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runKamp(t, "user", "revoke-token", "--db", db, "--token", tok); code != 1 || !strings.Contains(errOut, "no such token") {
+		t.Errorf("revoking twice: exit %d\n%s", code, errOut)
 	}
 	if code, _, errOut := runKamp(t, "user", "add", "--db", db, "--login", "x", "--role", "king"); code != 1 || !strings.Contains(errOut, "unknown role") {
 		t.Errorf("bad role: exit %d\n%s", code, errOut)

@@ -15,7 +15,7 @@ import (
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return kamp.Errorf(kamp.EINVALID, "say what to do: kamp user add|set|passwd|unlock|list|token")
+		return kamp.Errorf(kamp.EINVALID, "say what to do: kamp user add|set|passwd|unlock|list|token|revoke-token")
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(e, "user "+sub, "[flags] [LOGIN]")
@@ -29,6 +29,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	disabled := fs.Bool("disabled", false, "set: disable the person (ends their sessions, revokes their tokens); --disabled=false enables them again")
 	password := fs.String("password", "", "password (add, passwd); empty means a random one, printed once")
 	tokenName := fs.String("token-name", "integration", "what the API token is for (token)")
+	token := fs.String("token", "", "the API token to revoke (revoke-token)")
 	pos, err := parseMixed(fs, args)
 	if err != nil {
 		return err
@@ -142,8 +143,17 @@ func runUser(ctx context.Context, e *env, args []string) error {
 			}
 		}
 		return kamp.Errorf(kamp.ENOTFOUND, "no user %q", *login)
+	case "revoke-token":
+		tok := strings.TrimSpace(*token)
+		if tok == "" {
+			return kamp.Errorf(kamp.EINVALID, "say which token: --token TOKEN")
+		}
+		if err := st.RevokeAPIToken(ctx, tok); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "API token revoked: calls with it now answer 401")
 	default:
-		return kamp.Errorf(kamp.EINVALID, "unknown user command %q: use add, set, passwd, unlock, list or token", sub)
+		return kamp.Errorf(kamp.EINVALID, "unknown user command %q: use add, set, passwd, unlock, list, token or revoke-token", sub)
 	}
 	return nil
 }
