@@ -14,11 +14,10 @@ import (
 	"github.com/kampbank/kamp/store"
 )
 
-// BenchmarkFindEntities measures entity searches by part of a name, by id
-// and with filters, and reports their 95th percentile. It runs on the
-// database named by KAMP_BENCH_DB (e.g. a size-M demo imported with
-// scripts/bench-import.sh), or else on a generated bank of 100,000 entities.
-func BenchmarkFindEntities(b *testing.B) {
+// benchDB opens the database named by KAMP_BENCH_DB (e.g. a size-M demo
+// imported with scripts/bench-import.sh), or else a generated bank of
+// 100,000 entities; it is closed when b ends.
+func benchDB(b *testing.B) *store.DB {
 	ctx := context.Background()
 	dsn := os.Getenv("KAMP_BENCH_DB")
 	if dsn == "" {
@@ -40,7 +39,17 @@ func BenchmarkFindEntities(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// BenchmarkFindEntities measures entity searches by part of a name, by id
+// and with filters, and reports their 95th percentile. It runs on the
+// database named by KAMP_BENCH_DB (e.g. a size-M demo imported with
+// scripts/bench-import.sh), or else on a generated bank of 100,000 entities.
+func BenchmarkFindEntities(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b)
 	start := time.Now()
 	if err := db.WarmSearch(ctx); err != nil {
 		b.Fatal(err)
@@ -74,27 +83,7 @@ func BenchmarkFindEntities(b *testing.B) {
 // when they are missing.
 func BenchmarkScopedList(b *testing.B) {
 	ctx := kamp.WithActor(context.Background(), kamp.ActorCLI)
-	dsn := os.Getenv("KAMP_BENCH_DB")
-	if dsn == "" {
-		dir := b.TempDir()
-		if _, err := demo.Generate(ctx, demo.Options{Size: "custom", Entities: 100_000, Payments: 1000, Seed: 1, Out: dir}); err != nil {
-			b.Fatal(err)
-		}
-		dsn = filepath.Join(dir, "bench.db")
-		db, err := store.Open(ctx, dsn, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res, err := ingest.Run(ctx, db, []string{dir}, ingest.Options{}); err != nil || res.ErrorCount > 0 {
-			b.Fatalf("import: %v, %d bad rows", err, res.ErrorCount)
-		}
-		db.Close()
-	}
-	db, err := store.Open(ctx, dsn, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := benchDB(b)
 	if units, err := db.OrgUnits(ctx); err != nil {
 		b.Fatal(err)
 	} else if len(units) == 0 {
