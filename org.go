@@ -173,6 +173,25 @@ func (u User) Can(a Action) bool {
 	return ok && !u.Disabled && slices.Contains(r.roles, u.Role) && u.Level >= r.minLevel
 }
 
+// Subtree returns code and the codes of every unit below it in units;
+// nothing when code is not a unit.
+func Subtree(units []OrgUnit, code string) []string {
+	children := map[string][]string{}
+	found := false
+	for _, u := range units {
+		children[u.Parent] = append(children[u.Parent], u.Code)
+		found = found || u.Code == code
+	}
+	if !found {
+		return nil
+	}
+	out := []string{code}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out
+}
+
 // CheckOrgTree checks that units form one tree: unique codes, exactly one
 // head office and it the root, every other unit under an existing parent,
 // branches under the head office, sub-branches under a branch, no cycles.

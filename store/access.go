@@ -61,7 +61,7 @@ func (db *DB) ViewerFor(ctx context.Context, u kamp.User) (Viewer, error) {
 	if err != nil {
 		return v, err
 	}
-	for _, code := range subtree(units, u.OrgUnit) {
+	for _, code := range kamp.Subtree(units, u.OrgUnit) {
 		v.units[code] = true
 	}
 	rows, err := db.query(ctx, `SELECT unit_id FROM team_members WHERE user_id = ? AND until IS NULL`, u.ID)
@@ -94,25 +94,6 @@ func (db *DB) ViewerFor(ctx context.Context, u kamp.User) (Viewer, error) {
 		v.teamEntities[id] = true
 	}
 	return v, db.mapErr(rows.Err())
-}
-
-// subtree returns code and the codes of every unit below it; nothing when
-// code is not a unit.
-func subtree(units []kamp.OrgUnit, code string) []string {
-	children := map[string][]string{}
-	found := false
-	for _, u := range units {
-		children[u.Parent] = append(children[u.Parent], u.Code)
-		found = found || u.Code == code
-	}
-	if !found {
-		return nil
-	}
-	out := []string{code}
-	for i := 0; i < len(out); i++ {
-		out = append(out, children[out[i]]...)
-	}
-	return out
 }
 
 // seesEntity is the entity rule.
@@ -152,6 +133,19 @@ func (v Viewer) groupCond(col string) (string, []any) {
 	cond := "(" + col + " IN (SELECT group_id FROM group_branches WHERE " + in("branch", len(units)) + ")" +
 		" OR " + col + " IN (SELECT unit_id FROM team_members WHERE user_id = ? AND until IS NULL))"
 	return cond, append(units, v.userID)
+}
+
+// unitCond is the rule for strategic units — a group id, or the id of a
+// client outside any group — as an SQL condition on the unit id column
+// col, with its arguments; "" when v sees every unit. A unit is seen when
+// it is a group v sees, or an entity in v's subtree, or v is on its team.
+func (v Viewer) unitCond(col string) (string, []any) {
+	if v.all {
+		return "", nil
+	}
+	g, args := v.groupCond(col)
+	units := v.unitList()
+	return "(" + g + " OR " + col + " IN (SELECT id FROM entities WHERE " + in("branch", len(units)) + "))", append(args, units...)
 }
 
 // memberCond is the condition on the branch column col of a visible

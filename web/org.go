@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -105,24 +106,6 @@ func buildOrgTree(units []kamp.OrgUnit, staff map[string]int, selected string) [
 	return roots
 }
 
-// unitSubtree returns code and every unit code under it.
-func unitSubtree(units []kamp.OrgUnit, code string) map[string]bool {
-	out := map[string]bool{}
-	if !slices.ContainsFunc(units, func(u kamp.OrgUnit) bool { return u.Code == code }) {
-		return out
-	}
-	out[code] = true
-	for grew := true; grew; {
-		grew = false
-		for _, u := range units {
-			if !out[u.Code] && out[u.Parent] {
-				out[u.Code], grew = true, true
-			}
-		}
-	}
-	return out
-}
-
 // peopleQuery is the people table's filter as it stands in the query
 // string.
 type peopleQuery struct {
@@ -170,7 +153,10 @@ func (q peopleQuery) values() url.Values {
 func filterPeople(users []kamp.User, units []kamp.OrgUnit, unit, role string) []kamp.User {
 	var in map[string]bool
 	if unit != "" {
-		in = unitSubtree(units, unit)
+		in = map[string]bool{}
+		for _, c := range kamp.Subtree(units, unit) {
+			in[c] = true
+		}
 	}
 	out := []kamp.User{}
 	for _, u := range users {
@@ -248,17 +234,9 @@ func (s *Server) handleOrg(w http.ResponseWriter, r *http.Request, a *auth) erro
 
 // renderOrg fills in the tree and the people of q and writes the page.
 func (s *Server) renderOrg(w http.ResponseWriter, r *http.Request, a *auth, status int, q peopleQuery, p orgPage) error {
-	units, err := s.db.OrgUnits(r.Context())
+	units, users, staff, err := s.orgUnitsAndStaff(r.Context())
 	if err != nil {
 		return err
-	}
-	users, err := s.db.Users(r.Context())
-	if err != nil {
-		return err
-	}
-	staff := map[string]int{}
-	for _, u := range users {
-		staff[u.OrgUnit]++
 	}
 	p.Tree = buildOrgTree(units, staff, q.Unit)
 	p.Units = units
@@ -624,17 +602,9 @@ func (s *Server) apiOrgUnits(w http.ResponseWriter, r *http.Request, a *auth) er
 	if err != nil {
 		return err
 	}
-	units, err := s.db.OrgUnits(r.Context())
+	units, _, staff, err := s.orgUnitsAndStaff(r.Context())
 	if err != nil {
 		return err
-	}
-	users, err := s.db.Users(r.Context())
-	if err != nil {
-		return err
-	}
-	staff := map[string]int{}
-	for _, u := range users {
-		staff[u.OrgUnit]++
 	}
 	page := pageOf(units, offset, limit)
 	out := apiList[apiOrgUnit]{Items: make([]apiOrgUnit, 0, len(page)), NextCursor: nextOffsetCursor(offset, len(page), len(units))}
@@ -783,4 +753,22 @@ func saveLimited(src io.Reader, path string, max int64) error {
 		return kamp.Errorf(kamp.EINVALID, "the file is larger than %d bytes", max)
 	}
 	return nil
+}
+
+// orgUnitsAndStaff returns the org units, the people, and how many people
+// each unit has.
+func (s *Server) orgUnitsAndStaff(ctx context.Context) ([]kamp.OrgUnit, []kamp.User, map[string]int, error) {
+	units, err := s.db.OrgUnits(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	users, err := s.db.Users(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	staff := map[string]int{}
+	for _, u := range users {
+		staff[u.OrgUnit]++
+	}
+	return units, users, staff, nil
 }
