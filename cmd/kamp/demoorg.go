@@ -98,6 +98,10 @@ func ensureDemoOrg(ctx context.Context, e *env, st *store.DB, dir string, tier1 
 	if stale {
 		fmt.Fprintln(e.stdout, "Computing the corporate groups for the demo's coverage teams…")
 		start := time.Now()
+		tier1, regime, err := grouping.Limits(ctx, st, tier1, regime)
+		if err != nil {
+			return err
+		}
 		if _, err := grouping.Recompute(ctx, st, tier1, regime, nil); err != nil {
 			return err
 		}

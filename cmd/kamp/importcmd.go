@@ -83,6 +83,11 @@ func recomputeAfterImport(ctx context.Context, e *env, st *store.DB, b kamp.Impo
 	if !affected {
 		return nil
 	}
+	// Settings stored in the app take precedence over the environment.
+	tier1, regime, err := grouping.Limits(ctx, st, tier1, regime)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	id, err := grouping.Recompute(ctx, st, tier1, regime, func(stage string, done, total int) {
 		if !quiet {
