@@ -3,7 +3,10 @@ package chain
 import (
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kampbank/kamp"
 )
@@ -122,6 +125,55 @@ func BenchmarkStream(b *testing.B) {
 		edges, prospects = len(r.Edges), len(r.Prospects)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/nPay, "ns/payment")
+	b.ReportMetric(float64(edges), "edges")
+	b.ReportMetric(float64(prospects), "prospects")
+}
+
+// BenchmarkShards is BenchmarkStream through one shard per core, the
+// payments dealt round-robin in blocks, with the edges written to
+// io.Discard by WriteResult; it reports the cost per payment and the part
+// of WriteResult.
+func BenchmarkShards(b *testing.B) {
+	const nEnt, nPay = 100_000, 2_000_000
+	w := newBenchWorld(nEnt)
+	ps := make([]kamp.Payment, nPay)
+	state := uint64(88172645463325252)
+	for k := range ps {
+		ps[k] = w.payment(&state)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	b.ReportAllocs()
+	var edges, prospects int
+	var result time.Duration
+	for b.Loop() {
+		a, err := New(w.in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range workers {
+			s := a.NewShard()
+			wg.Go(func() {
+				for k := i * 1024; k < len(ps); k += workers * 1024 {
+					for _, p := range ps[k:min(k+1024, len(ps))] {
+						if err := s.Add(p); err != nil {
+							panic(err)
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		start := time.Now()
+		r, n, err := a.WriteResult(io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		result += time.Since(start)
+		edges, prospects = n, len(r.Prospects)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/nPay, "ns/payment")
+	b.ReportMetric(float64(result.Nanoseconds())/float64(b.N)/nPay, "result-ns/payment")
 	b.ReportMetric(float64(edges), "edges")
 	b.ReportMetric(float64(prospects), "prospects")
 }

@@ -11,9 +11,10 @@
 //
 // # How it works
 //
-// New indexes the entities once: a map from id to index, a names.Index of
-// match keys, the strategic unit of each entity (or none) and the FX rates
-// per currency, sorted by date. Accumulator.Add then takes one payment at a
+// New indexes the entities once: their order by id (and, when Add first
+// needs it, a map from id to index), a NameIndex of match keys, the group
+// root and strategic unit of each entity (or none) and the FX rates per
+// currency, sorted by date. Accumulator.Add then takes one payment at a
 // time: it parses the date, resolves both sides (an id by the id map, a name
 // by its match key built in a reused buffer), drops internal payments and
 // those touching no strategic unit, converts the amount exactly (Amount ×
@@ -25,6 +26,24 @@
 // rounds each exact sum half-up to 4 decimals, and folds the edges of every
 // non-client counterparty into a prospect. Partitioning by (unit,
 // counterparty) pairs lets the work be split across machines.
+//
+// On a large bank the map of edges, millions of pairs, misses the cache on
+// every payment, and Add runs on one core. Shards (Accumulator.NewShard)
+// take payments on parallel goroutines instead, each checking and resolving
+// its payments as Add does but aggregating by sorting, not hashing: a
+// payment appends a compact record (edge key, amount, date, rate) per edge
+// it touches to a bucket of consecutive (unit, direction) slots, in the
+// order of the result. Result then ranks the counterparties by their
+// strings, sorts each bucket (small enough for the cache) by radix on the
+// final edge order, and sums the runs of equal keys, buckets on parallel
+// goroutines; WriteResult writes the edges as they come, in order, without
+// keeping them. Unmatched names are interned in a table the shards share,
+// under striped locks, and name-only sides are looked up in a NameIndex, an
+// open-addressing table that costs fewer cache misses than a map of
+// strings. The result is byte-identical to Add's whatever shard takes which
+// payment (the sums are exact), except that an exact sum overflowing 128
+// bits is reported by Result rather than by the payment that made it
+// overflow.
 //
 // # Readings
 //

@@ -89,15 +89,18 @@ type side struct {
 
 // Accumulator streams payments into per-(unit, direction, counterparty)
 // edges. Build it with New, call Add for every payment, then Result. It is
-// not safe for concurrent use.
+// not safe for concurrent use; to take payments on parallel goroutines,
+// give them to its shards (NewShard) instead.
 type Accumulator struct {
 	ids      []string
 	isClient []bool
-	root     []int32
-	byID     map[string]int32
-	index    *names.Index
+	// of holds the group root and strategic unit (or -1) of every entity,
+	// side by side: one cache miss reads both.
+	of       []rootUnit
+	byIDOnce sync.Once
+	byIDMap  map[string]int32 // see byID
+	index    *NameIndex
 	unitRoot []int32 // unit -> its group root
-	unitOf   []int32 // entity -> its strategic unit, or -1
 
 	currency  map[string]int32
 	fx        []rates
@@ -125,11 +128,9 @@ type Accumulator struct {
 	stats Stats
 	buf   []byte
 
-	// For the shards (shard.go): the rank of every unit by id, the FX
-	// rates in one table (currency ci's from rateBase[ci], and RateOne at
+	// For the shards (shard.go): the FX rates in one table (currency ci's from rateBase[ci], and RateOne at
 	// rateOne), the buckets of (unit rank, direction) slots, and the
 	// unmatched names.
-	unitRank     []int32
 	rateTab      []kamp.Rate
 	rateBase     []uint32
 	rateOne      uint32
@@ -179,21 +180,22 @@ func (a *Accumulator) Add(p kamp.Payment) error { return a.add(p, -1, -1) }
 // id lookups that Add makes, which are a quarter of its time on large
 // banks; the results are the same as Add's.
 func (a *Accumulator) AddIndexed(p kamp.Payment, payer, payee int32) error {
-	if err := a.checkIndexes(&p, payer, payee); err != nil {
+	if err := a.checkIndexes(&p, payer, payee, true); err != nil {
 		return err
 	}
 	return a.add(p, payer, payee)
 }
 
 // checkIndexes checks the entity indexes given to AddIndexed.
-func (a *Accumulator) checkIndexes(p *kamp.Payment, payer, payee int32) error {
+// With compareIDs, the ids themselves are compared too.
+func (a *Accumulator) checkIndexes(p *kamp.Payment, payer, payee int32, compareIDs bool) error {
 	n := int32(len(a.ids))
 	for _, x := range [2]struct {
 		idx  int32
 		id   string
 		role string
 	}{{payer, p.PayerID, "payer"}, {payee, p.PayeeID, "payee"}} {
-		if x.idx >= n || (x.idx >= 0) != (x.id != "") || (x.idx >= 0 && a.ids[x.idx] != x.id) {
+		if x.idx >= n || (x.idx >= 0) != (x.id != "") || (compareIDs && x.idx >= 0 && a.ids[x.idx] != x.id) {
 			return kamp.Errorf(kamp.EINVALID, "payment %q: %s index %d does not match %s_id %q", p.TxnID, x.role, x.idx, x.role, x.id)
 		}
 	}
@@ -223,16 +225,7 @@ func (a *Accumulator) add(p kamp.Payment, payerIdx, payeeIdx int32) error {
 	if err != nil {
 		return err
 	}
-	uPayer, uPayee := int32(-1), int32(-1)
-	internal := payer.entity >= 0 && payee.entity >= 0 && a.root[payer.entity] == a.root[payee.entity]
-	if !internal {
-		if payer.entity >= 0 {
-			uPayer = a.unitOf[payer.entity]
-		}
-		if payee.entity >= 0 {
-			uPayee = a.unitOf[payee.entity]
-		}
-	}
+	internal, uPayer, uPayee := a.units(payer.entity, payee.entity)
 	var v u128
 	if uPayer >= 0 || uPayee >= 0 {
 		rate, err := a.rate(p.TxnID, p.Currency, d)
@@ -290,6 +283,29 @@ func (a *Accumulator) add(p kamp.Payment, payerIdx, payeeIdx int32) error {
 		a.stats.TwoUnits++
 	}
 	return nil
+}
+
+// rootUnit is an entity's group root and strategic unit (or -1).
+type rootUnit struct{ root, unit int32 }
+
+// units reports whether a payment between entities payer and payee (-1:
+// unmatched) is internal to a group and, when it is not, the strategic
+// units of its sides (or -1).
+func (a *Accumulator) units(payer, payee int32) (internal bool, uPayer, uPayee int32) {
+	uPayer, uPayee = -1, -1
+	var p, q rootUnit
+	if payer >= 0 {
+		p = a.of[payer]
+		uPayer = p.unit
+	}
+	if payee >= 0 {
+		q = a.of[payee]
+		uPayee = q.unit
+	}
+	if payer >= 0 && payee >= 0 && p.root == q.root {
+		return true, -1, -1
+	}
+	return false, uPayer, uPayee
 }
 
 // edgeKey packs (unit, direction, counterparty) into one map key: unit in
@@ -352,7 +368,7 @@ func (a *Accumulator) side(txn, role string, idx int32, id, name string) (side, 
 
 func (a *Accumulator) resolve(txn, role, id, name string) (side, error) {
 	if id != "" {
-		e, ok := a.byID[id]
+		e, ok := a.byID(id)
 		if !ok {
 			return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: %s_id %q is not in entities", txn, role, id)
 		}
@@ -412,6 +428,19 @@ func (a *Accumulator) cpString(cp int32) string {
 		return a.ids[cp]
 	}
 	return a.names[-1-cp]
+}
+
+// byID returns the entity of id. The map it looks in is built at its
+// first call: AddIndexed and the CLI's shards never need it.
+func (a *Accumulator) byID(id string) (int32, bool) {
+	a.byIDOnce.Do(func() {
+		a.byIDMap = make(map[string]int32, len(a.ids))
+		for i, id := range a.ids {
+			a.byIDMap[id] = int32(i)
+		}
+	})
+	e, ok := a.byIDMap[id]
+	return e, ok
 }
 
 // Stats returns the counts so far.

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/kampbank/kamp"
@@ -54,8 +55,31 @@ func FuzzAdd(f *testing.F) {
 			PayeeID: payeeID, PayeeName: payeeName, Amount: kamp.Amount(amount), Currency: currency}
 		addErr := a.Add(p)
 		after, err := a.Result()
+		// The same payments through a shard give the same.
+		b, err2 := New(in)
+		if err2 != nil {
+			t.Fatal(err2)
+		}
+		sh := b.NewShard()
+		for _, q := range base {
+			if err := sh.Add(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if shErr := sh.Add(p); fmt.Sprint(shErr) != fmt.Sprint(addErr) {
+			t.Fatalf("shard Add: %v, Add: %v", shErr, addErr)
+		}
+		sharded, err2 := b.Result()
+		if fmt.Sprint(err2) != fmt.Sprint(err) {
+			t.Fatalf("shard Result: %v, Result: %v", err2, err)
+		}
 		if err != nil {
 			return // a sum beyond the Amount range is reported, not a panic
+		}
+		if e, p := csvBody(t, sharded); sharded.Stats != after.Stats || fmt.Sprint(sharded.Ambiguous) != fmt.Sprint(after.Ambiguous) {
+			t.Fatalf("shard result differs: stats %+v, want %+v", sharded.Stats, after.Stats)
+		} else if gotE, gotP := csvBody(t, after); e != gotE || p != gotP {
+			t.Fatal("shard result files differ")
 		}
 		gotE, gotP := csvBody(t, after)
 		if addErr != nil {

@@ -3,9 +3,9 @@ package chain
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kampbank/kamp"
-	"github.com/kampbank/kamp/names"
 )
 
 // RateOne is the Rate of a currency to itself: 1 in units of 1e-10.
@@ -32,6 +32,10 @@ type Input struct {
 	// From and To limit the payments to those dated From..To inclusive
 	// (YYYY-MM-DD); an empty bound is open.
 	From, To string
+	// NameIndex, when not nil, is IndexNames(Names), which New then does
+	// not build again: a caller can build it while it computes the groups
+	// and tiers.
+	NameIndex *NameIndex
 }
 
 // rates holds one currency's rates, sorted by date.
@@ -73,16 +77,24 @@ func (a *Accumulator) prepare(in *Input) error {
 	}
 	a.ids = in.IDs
 	a.isClient = in.IsClient
-	a.root = in.Root
-	a.byID = make(map[string]int32, n)
+	// The match keys are indexed on another goroutine meanwhile.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if a.index = in.NameIndex; a.index == nil {
+		wg.Go(func() { a.index = IndexNames(in.Names) })
+	}
 	for i, id := range in.IDs {
 		if id == "" {
 			return kamp.Errorf(kamp.EINVALID, "chain: entity %d has an empty id", i+1)
 		}
-		if _, dup := a.byID[id]; dup {
+	}
+	// Duplicates are found in id order (the map from id to entity, which
+	// only Add needs, is built when it is first used).
+	order := a.entityOrder()
+	for i := 1; i < len(order); i++ {
+		if id := in.IDs[order[i]]; id == in.IDs[order[i-1]] {
 			return kamp.Errorf(kamp.EINVALID, "chain: entity id %q is listed twice", id)
 		}
-		a.byID[id] = int32(i)
 	}
 	for i, r := range in.Root {
 		if r < 0 || int(r) >= n || in.Root[r] != r {
@@ -101,15 +113,20 @@ func (a *Accumulator) prepare(in *Input) error {
 		unitOfRoot[u] = int32(len(a.unitRoot))
 		a.unitRoot = append(a.unitRoot, u)
 	}
-	a.unitOf = make([]int32, n)
+	// Units are numbered in the order of their ids, the order of the
+	// result, which the shards' records follow.
+	slices.SortFunc(a.unitRoot, func(x, y int32) int { return strings.Compare(in.IDs[x], in.IDs[y]) })
+	for i, u := range a.unitRoot {
+		unitOfRoot[u] = int32(i)
+	}
+	a.of = make([]rootUnit, n)
 	for i, r := range in.Root {
 		u, ok := unitOfRoot[r]
 		if !ok {
 			u = -1
 		}
-		a.unitOf[i] = u
+		a.of[i] = rootUnit{r, u}
 	}
-	a.index = names.NewIndex(in.Names)
 	a.prepareBuckets()
 
 	a.from, a.to = 0, 99991231
@@ -194,20 +211,10 @@ func (a *Accumulator) prepareFX(fx []kamp.FXRate) error {
 	return nil
 }
 
-// prepareBuckets ranks the units by id and cuts the (unit rank, direction)
-// slots into at most maxBuckets buckets of consecutive slots, for the
-// shards.
+// prepareBuckets cuts the (unit, direction) slots into at most maxBuckets
+// buckets of consecutive slots, for the shards.
 func (a *Accumulator) prepareBuckets() {
-	byID := make([]int32, len(a.unitRoot))
-	for i := range byID {
-		byID[i] = int32(i)
-	}
-	slices.SortFunc(byID, func(x, y int32) int { return strings.Compare(a.ids[a.unitRoot[x]], a.ids[a.unitRoot[y]]) })
-	a.unitRank = make([]int32, len(byID))
-	for r, u := range byID {
-		a.unitRank[u] = int32(r)
-	}
-	slots := 2 * len(byID)
+	slots := 2 * len(a.unitRoot)
 	for slots>>a.bucketShift > maxBuckets {
 		a.bucketShift++
 	}

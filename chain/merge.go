@@ -2,6 +2,9 @@ package chain
 
 import (
 	"cmp"
+	"fmt"
+	"io"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -12,14 +15,16 @@ import (
 )
 
 // shardResult is Result for an accumulator whose payments came through its
-// shards. Counterparties are ranked by their strings (entities and names
-// sorted on parallel goroutines, then merged); every bucket is then sorted
-// by the final edge order and its runs summed into Result.Edges, buckets on
-// parallel goroutines.
-func (a *Accumulator) shardResult(shards []*Shard) (*Result, error) {
+// shards; with edges not nil it is WriteResult, and writes the edges there
+// instead of returning them. It also returns the number of edges.
+// Counterparties are ranked by their strings (names sorted on parallel
+// goroutines, then merged with the entities); every bucket is then sorted
+// by the final edge order and its runs summed into edges, buckets on
+// parallel goroutines, and the buckets' edges are handed over in order,
+// the prospects folded as they come.
+func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, int, error) {
 	res := &Result{}
 	sides := map[int32]int64{}
-	var records int64
 	for _, s := range shards {
 		st := &res.Stats
 		st.Payments += s.stats.Payments
@@ -34,50 +39,35 @@ func (a *Accumulator) shardResult(shards []*Shard) (*Result, error) {
 		for k, n := range s.sides {
 			sides[k] += n
 		}
-		records += s.records
 	}
 	workers := runtime.GOMAXPROCS(0)
 	rk := a.rankCounterparties(workers)
-
-	// Pass 1: sort every bucket by the final order and count its edges.
-	nb := a.nBuckets
-	counts := make([]int, nb+1)
-	parallel(workers, nb, func() func(b int) {
-		var scratch []keyedRecord
-		return func(b int) {
-			scratch = scratch[:0]
-			a.eachRecord(shards, b, func(r *record) {
-				scratch = append(scratch, keyedRecord{rk.finalKey(r.key), *r})
-			})
-			if len(scratch) == 0 {
-				return
-			}
-			slices.SortFunc(scratch, func(x, y keyedRecord) int { return cmp.Compare(x.key, y.key) })
-			i, n, prev := 0, 0, ^uint64(0)
-			a.eachRecord(shards, b, func(r *record) {
-				*r = scratch[i].r
-				if k := scratch[i].key; k != prev {
-					n++
-					prev = k
-				}
-				i++
-			})
-			counts[b+1] = n
-		}
-	})
-	for b := range nb {
-		counts[b+1] += counts[b]
-	}
-
-	// Pass 2: sum the runs of every bucket into its edges.
 	unitID := make([]string, len(a.unitRoot))
-	for u, r := range a.unitRank {
-		unitID[r] = a.ids[a.unitRoot[u]]
+	for u, r := range a.unitRoot {
+		unitID[u] = a.ids[r]
 	}
-	res.Edges = make([]Edge, counts[nb])
-	pid := make([]int32, counts[nb]) // prospect ids of the edges, -1 for clients
-	errs := make([]error, nb)
-	parallel(workers, nb, func() func(b int) {
+
+	// What a bucket makes: its rows of chain-edges.csv or its edges, and
+	// the shares of its edges in prospects.
+	type output struct {
+		rows  []byte
+		edges []Edge
+		n     int // edges
+		// touched sums the first bytes of the counterparty strings, read
+		// ahead of their rows: it keeps the reads; its value means
+		// nothing.
+		touched byte
+		pes     []prospectEdge
+		err     error
+	}
+	nb := a.nBuckets
+	outs := make([]output, nb)
+	free := make(chan output, 2*workers+2) // buffers to reuse
+	newWorker := func() func(b int) {
+		var scratch, tmp []keyedRecord
+		var runs []edgeRun
+		var cps []string
+		var clients []bool
 		dates := map[int32]string{}
 		date := func(d int32) string {
 			s, ok := dates[d]
@@ -88,72 +78,133 @@ func (a *Accumulator) shardResult(shards []*Shard) (*Result, error) {
 			return s
 		}
 		return func(b int) {
-			i := counts[b] - 1
-			var run struct {
-				key         uint64
-				sum         u128
-				n           int64
-				first, last int32
+			var out output
+			select {
+			case out = <-free:
+			default:
 			}
-			// flush writes the run as edge i.
-			flush := func() bool {
+			scratch = scratch[:0]
+			a.eachRecord(shards, b, func(r *record) {
+				scratch = append(scratch, keyedRecord{rk.finalKey(r.key), *r})
+			})
+			// The sorted records, in scratch or tmp: both are reused.
+			sorted := sortKeyed(scratch, &tmp)
+			if len(sorted) > 0 && &sorted[0] != &scratch[0] {
+				scratch, tmp = tmp, scratch
+			}
+			// Sum the runs of equal keys into edges first, then look up
+			// the counterparties of all of them in a tight loop, whose
+			// cache misses overlap, and only then write them out.
+			runs = runs[:0]
+			for i := 0; i < len(scratch); {
+				key := scratch[i].key
+				r := &scratch[i].r
+				e := edgeRun{key: r.key, rank: uint32(key), first: r.date, last: r.date}
+				for ; i < len(scratch) && scratch[i].key == key; i++ {
+					r := &scratch[i].r
+					var ok bool
+					if e.sum, ok = e.sum.add(a.product(r.amount, r.rate)); !ok {
+						e.n = -1
+						break
+					}
+					e.n++
+					e.first, e.last = min(e.first, r.date), max(e.last, r.date)
+				}
+				runs = append(runs, e)
+				if e.n < 0 {
+					break
+				}
+			}
+			cps = slices.Grow(cps[:0], len(runs))[:len(runs)]
+			clients = slices.Grow(clients[:0], len(runs))[:len(runs)]
+			for i := range runs {
+				cp := int32(uint32(runs[i].key))
+				cps[i] = a.sharedCPString(cp)
+				clients[i] = cp >= 0 && a.isClient[cp]
+			}
+			for _, c := range cps {
+				if len(c) > 0 {
+					out.touched += c[0]
+				}
+			}
+			for i := range runs {
+				run := &runs[i]
 				cp := int32(uint32(run.key))
-				e := &res.Edges[i]
-				*e = Edge{Unit: unitID[run.key>>33], Direction: Downstream, Counterparty: a.sharedCPString(cp), Known: cp >= 0,
-					Payments: run.n, First: date(run.first), Last: date(run.last), sum: run.sum}
+				e := Edge{Unit: unitID[run.key>>33], Direction: Downstream, Counterparty: cps[i], Known: cp >= 0, Payments: run.n, sum: run.sum}
 				if run.key&(1<<32) != 0 {
 					e.Direction = Upstream
 				}
 				if run.n < 0 {
-					errs[b] = kamp.Errorf(kamp.EINVALID, "chain: the sum of unit %q %s %q overflows", e.Unit, e.Direction, e.Counterparty)
-					return false
+					out.err = kamp.Errorf(kamp.EINVALID, "chain: the sum of unit %q %s %q overflows", e.Unit, e.Direction, e.Counterparty)
+					break
 				}
 				amt, ok := run.sum.amount()
 				if !ok {
-					errs[b] = kamp.Errorf(kamp.EINVALID, "chain: the amount of unit %q %s %q exceeds the amount range", e.Unit, e.Direction, e.Counterparty)
-					return false
+					out.err = kamp.Errorf(kamp.EINVALID, "chain: the amount of unit %q %s %q exceeds the amount range", e.Unit, e.Direction, e.Counterparty)
+					break
 				}
 				e.Amount = amt
-				pid[i] = -1
-				if cp < 0 || !a.isClient[cp] {
-					pid[i] = int32(rk.rank(cp))
+				out.n++
+				if edges != nil {
+					out.rows = appendEdgeStart(out.rows, &e)
+					out.rows = appendDate(out.rows, run.first)
+					out.rows = append(out.rows, ',')
+					out.rows = appendDate(out.rows, run.last)
+					out.rows = append(out.rows, '\n')
+				} else {
+					e.First, e.Last = date(run.first), date(run.last)
+					out.edges = append(out.edges, e)
 				}
-				return true
+				if !clients[i] {
+					out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, n: run.n, sum: run.sum})
+				}
 			}
-			prev := ^uint64(0)
-			a.eachRecord(shards, b, func(r *record) {
-				if errs[b] != nil || run.n < 0 {
-					return
-				}
-				if k := rk.finalKey(r.key); k != prev {
-					if i >= counts[b] && !flush() {
-						return
-					}
-					prev = k
-					i++
-					run.key, run.sum, run.n, run.first, run.last = r.key, u128{}, 0, r.date, r.date
-				}
-				var ok bool
-				if run.sum, ok = run.sum.add(a.product(r.amount, r.rate)); !ok {
-					run.n = -1 // overflow: reported by flush
-					return
-				}
-				run.n++
-				run.first = min(run.first, r.date)
-				run.last = max(run.last, r.date)
-			})
-			if i >= counts[b] && errs[b] == nil {
-				flush()
-			}
-		}
-	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+			outs[b] = out
 		}
 	}
-	if err := buildProspects(res, pid, rk.n); err != nil {
-		return nil, err
+
+	// Hand the buckets over in order.
+	var err, writeErr error
+	nEdges := 0
+	if edges != nil {
+		if _, werr := io.WriteString(edges, EdgesHeader+"\n"); werr != nil {
+			writeErr = fmt.Errorf("chain-edges.csv: %w", werr)
+		}
+	}
+	pf := newProspectFolder(rk.n)
+	ordered(workers, nb, 2*workers+2, newWorker, func(b int) {
+		out := &outs[b]
+		if err == nil {
+			err = out.err
+		}
+		if err == nil {
+			if edges != nil && writeErr == nil {
+				if _, werr := edges.Write(out.rows); werr != nil {
+					writeErr = fmt.Errorf("chain-edges.csv: %w", werr)
+				}
+			}
+			res.Edges = append(res.Edges, out.edges...)
+			nEdges += out.n
+			pf.readAhead(res, out.pes)
+			for i := range out.pes {
+				pe := &out.pes[i]
+				if !pf.add(res, pe) {
+					err = kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", pe.cp)
+					break
+				}
+			}
+		}
+		select {
+		case free <- output{rows: out.rows[:0], pes: out.pes[:0]}:
+		default:
+		}
+		*out = output{}
+	})
+	if err = cmp.Or(err, writeErr); err != nil {
+		return nil, 0, err
+	}
+	if err := rankProspects(res); err != nil {
+		return nil, 0, err
 	}
 
 	for si := range a.shared.stripes {
@@ -167,7 +218,166 @@ func (a *Accumulator) shardResult(shards []*Shard) (*Result, error) {
 		}
 	}
 	slices.SortFunc(res.Ambiguous, func(x, y AmbiguousName) int { return strings.Compare(x.Key, y.Key) })
-	return res, nil
+	return res, nEdges, nil
+}
+
+// edgeRun is an edge summed from a run of records, before it is written.
+type edgeRun struct {
+	key         uint64 // the record key
+	rank        uint32 // the counterparty's
+	sum         u128
+	n           int64 // -1: the sum overflows
+	first, last int32
+}
+
+// prospectEdge is the share of a prospect in one edge.
+type prospectEdge struct {
+	rank     uint32 // the counterparty's rank, 0 <= rank < nCP
+	known    bool
+	dir      Direction
+	cp, unit string
+	n        int64
+	sum      u128
+}
+
+// prospectFolder folds the edges of non-client counterparties, in the order
+// of the result, into prospects.
+type prospectFolder struct {
+	// of maps a counterparty's rank to its prospect + 1 (0: none yet).
+	of []int32
+	// touched sums what readAhead reads, to keep the reads; its value
+	// means nothing.
+	touched int64
+}
+
+func newProspectFolder(nCP int) *prospectFolder {
+	return &prospectFolder{of: make([]int32, nCP)}
+}
+
+// readAhead reads, in tight loops whose cache misses overlap, what add will
+// read for the edges pes: their counterparties' prospects.
+func (f *prospectFolder) readAhead(res *Result, pes []prospectEdge) {
+	var touch int64
+	for i := range pes {
+		touch += int64(f.of[pes[i].rank])
+	}
+	for i := range pes {
+		if pi := f.of[pes[i].rank] - 1; pi >= 0 {
+			touch += res.Prospects[pi].Payments
+		}
+	}
+	f.touched += touch
+}
+
+// add folds one edge into res.Prospects; it returns false when the
+// prospect's exact sum overflows.
+func (f *prospectFolder) add(res *Result, pe *prospectEdge) bool {
+	pi := f.of[pe.rank] - 1
+	if pi < 0 {
+		pi = int32(len(res.Prospects))
+		f.of[pe.rank] = pi + 1
+		res.Prospects = append(res.Prospects, Prospect{Counterparty: pe.cp, Known: pe.known})
+	}
+	p := &res.Prospects[pi]
+	var ok bool
+	if p.sum, ok = p.sum.add(pe.sum); !ok {
+		return false
+	}
+	p.Payments += pe.n
+	p.Direction |= pe.dir
+	// Edges come in unit order, so a unit seen before is the last one.
+	if len(p.Units) == 0 || p.Units[len(p.Units)-1] != pe.unit {
+		p.Units = append(p.Units, pe.unit)
+	}
+	return true
+}
+
+// ordered runs do(t) for the tasks t = 0..n-1 on up to workers goroutines,
+// each with the function newWorker returns for it, and calls done(t) on
+// the calling goroutine for every task in order, as soon as it and those
+// before it are done. At most window tasks are done or running but not yet
+// handed to done.
+func ordered(workers, n, window int, newWorker func() func(t int), done func(t int)) {
+	ready := make([]chan struct{}, n)
+	for t := range ready {
+		ready[t] = make(chan struct{})
+	}
+	slots := make(chan struct{}, max(1, window))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		do := newWorker()
+		wg.Go(func() {
+			for {
+				// A slot is taken before the task: the tasks are taken in
+				// order, so the first task not handed over always holds or
+				// will get a slot.
+				slots <- struct{}{}
+				t := int(next.Add(1) - 1)
+				if t >= n {
+					<-slots
+					return
+				}
+				do(t)
+				close(ready[t])
+			}
+		})
+	}
+	for t := range n {
+		<-ready[t]
+		done(t)
+		<-slots
+	}
+	wg.Wait()
+}
+
+// radixBits is the number of key bits sortKeyed sorts by in one pass.
+const radixBits = 11
+
+// sortKeyed sorts rs by key and returns the sorted records: rs itself, or
+// *tmp, which it grows as needed. A few records are sorted by insertion,
+// more by radix (least significant digit first), over the bits where the
+// keys differ only: a bucket's keys share most of their high bits.
+func sortKeyed(rs []keyedRecord, tmp *[]keyedRecord) []keyedRecord {
+	if len(rs) < 48 {
+		for i := 1; i < len(rs); i++ {
+			for j := i; j > 0 && rs[j].key < rs[j-1].key; j-- {
+				rs[j], rs[j-1] = rs[j-1], rs[j]
+			}
+		}
+		return rs
+	}
+	or, and := uint64(0), ^uint64(0)
+	for i := range rs {
+		or |= rs[i].key
+		and &= rs[i].key
+	}
+	diff := or ^ and
+	if diff == 0 {
+		return rs
+	}
+	lo, hi := bits.TrailingZeros64(diff), 64-bits.LeadingZeros64(diff)
+	*tmp = slices.Grow((*tmp)[:0], len(rs))[:len(rs)]
+	src, dst := rs, *tmp
+	var count [1 << radixBits]int
+	for shift := lo; shift < hi; shift += radixBits {
+		clear(count[:])
+		for i := range src {
+			count[src[i].key>>shift&(1<<radixBits-1)]++
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i := range src {
+			d := src[i].key >> shift & (1<<radixBits - 1)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
 }
 
 // keyedRecord is a record with its final sort key.
@@ -191,27 +401,6 @@ func (a *Accumulator) eachRecord(shards []*Shard, b int, fn func(*record)) {
 			}
 		}
 	}
-}
-
-// parallel runs the tasks 0..n-1 on up to workers goroutines, each with the
-// function newWorker returns for it.
-func parallel(workers, n int, newWorker func() func(task int)) {
-	workers = min(workers, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		do := newWorker()
-		wg.Go(func() {
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= n {
-					return
-				}
-				do(t)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // ranks are the ranks of the counterparties in the order of the result:

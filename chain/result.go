@@ -2,6 +2,7 @@ package chain
 
 import (
 	"cmp"
+	"io"
 	"slices"
 	"strings"
 
@@ -77,8 +78,49 @@ type Result struct {
 // Result returns the edges and prospects of the payments added so far. It
 // does not change the accumulator: more payments may be added and Result
 // called again. It fails (EINVALID) when a rounded amount exceeds the range
-// of kamp.Amount.
+// of kamp.Amount, when an exact sum taken by shards overflows, or when
+// payments were given both to the accumulator and to its shards.
 func (a *Accumulator) Result() (*Result, error) {
+	shards, err := a.shardsInUse()
+	if err != nil {
+		return nil, err
+	}
+	if shards != nil {
+		res, _, err := a.shardResult(shards, nil)
+		return res, err
+	}
+	return a.serialResult()
+}
+
+// WriteResult is Result for large runs: it writes the edges to edges as
+// WriteEdgesCSV does (chain-edges.csv, header included) as it computes
+// them, instead of keeping them all in memory, and returns the rest of the
+// result, Edges left nil, and the number of edges written. With shards, it
+// writes the first edges while the later ones are still being summed.
+// After an error, what was written is not a whole file.
+func (a *Accumulator) WriteResult(edges io.Writer) (*Result, int, error) {
+	shards, err := a.shardsInUse()
+	if err != nil {
+		return nil, 0, err
+	}
+	if shards != nil {
+		return a.shardResult(shards, edges)
+	}
+	res, err := a.serialResult()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := WriteEdgesCSV(edges, res.Edges); err != nil {
+		return nil, 0, err
+	}
+	n := len(res.Edges)
+	res.Edges = nil
+	return res, n, nil
+}
+
+// shardsInUse returns the shards of a when they took payments, and nil
+// when Add and AddIndexed did (or nothing did).
+func (a *Accumulator) shardsInUse() ([]*Shard, error) {
 	a.shardMu.Lock()
 	shards := slices.Clone(a.shards)
 	a.shardMu.Unlock()
@@ -89,9 +131,13 @@ func (a *Accumulator) Result() (*Result, error) {
 		if a.stats.Payments > 0 {
 			return nil, kamp.Errorf(kamp.EINVALID, "chain: payments were given both to the accumulator and to its shards")
 		}
-		return a.shardResult(shards)
+		return shards, nil
 	}
+	return nil, nil
+}
 
+// serialResult is Result for the payments given to Add and AddIndexed.
+func (a *Accumulator) serialResult() (*Result, error) {
 	n := len(a.edgeUnit)
 	order, cpRank, nCP := a.edgeOrder()
 
@@ -159,33 +205,22 @@ func (a *Accumulator) ambiguousName(key string, sides int64) AmbiguousName {
 // prospects and ranks them. pid[i] identifies the counterparty of edge i
 // (0 <= pid[i] < nCP), or is -1 for a client.
 func buildProspects(res *Result, pid []int32, nCP int) error {
-	// prospectOf maps a counterparty to its prospect + 1 (0: none yet).
-	prospectOf := make([]int32, nCP)
+	f := newProspectFolder(nCP)
 	for i := range res.Edges {
-		r := pid[i]
-		if r < 0 {
+		if pid[i] < 0 {
 			continue
 		}
 		e := &res.Edges[i]
-		pi := prospectOf[r] - 1
-		if pi < 0 {
-			pi = int32(len(res.Prospects))
-			prospectOf[r] = pi + 1
-			res.Prospects = append(res.Prospects, Prospect{Counterparty: e.Counterparty, Known: e.Known})
-		}
-		p := &res.Prospects[pi]
-		var ok bool
-		p.sum, ok = p.sum.add(e.sum)
-		if !ok {
-			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
-		}
-		p.Payments += e.Payments
-		p.Direction |= e.Direction
-		// Edges come in unit order, so a unit seen before is the last one.
-		if len(p.Units) == 0 || p.Units[len(p.Units)-1] != e.Unit {
-			p.Units = append(p.Units, e.Unit)
+		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, n: e.Payments, sum: e.sum}
+		if !f.add(res, &pe) {
+			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", e.Counterparty)
 		}
 	}
+	return rankProspects(res)
+}
+
+// rankProspects rounds the amounts of the prospects and ranks them.
+func rankProspects(res *Result) error {
 	for i := range res.Prospects {
 		p := &res.Prospects[i]
 		amt, ok := p.sum.amount()

@@ -1,6 +1,9 @@
 package chain
 
 import (
+	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -11,10 +14,18 @@ import (
 	"github.com/kampbank/kamp"
 )
 
+// How runShards adds payments.
+const (
+	viaAdd = iota
+	viaAddIndexed
+	viaAddResolved
+	viaAddBatch
+)
+
 // runShards deals payments at random to k shards of a new accumulator, adds
-// them on k goroutines, and returns the result. indexed says whether the id
-// sides are given resolved (AddIndexed).
-func runShards(t testing.TB, in Input, ps []kamp.Payment, k int, seed uint64, indexed bool) *Result {
+// them on k goroutines with Add, AddIndexed or AddResolved, and returns the
+// result.
+func runShards(t testing.TB, in Input, ps []kamp.Payment, k int, seed uint64, via int) (*Result, *Accumulator) {
 	t.Helper()
 	a, err := New(in)
 	if err != nil {
@@ -35,11 +46,29 @@ func runShards(t testing.TB, in Input, ps []kamp.Payment, k int, seed uint64, in
 	for i, part := range parts {
 		wg.Go(func() {
 			s := a.NewShard()
+			if via == viaAddBatch {
+				sides := make([]int32, 0, 2*len(part))
+				for _, p := range part {
+					sides = append(sides, index[p.PayerID], index[p.PayeeID])
+				}
+				for start := 0; start < len(part); start += 100 {
+					end := min(start+100, len(part))
+					s.AddBatch(part[start:end], sides[2*start:2*end], func(i int, err error) {
+						if errs[i] == nil {
+							errs[i] = fmt.Errorf("%+v: %w", part[start+i], err)
+						}
+					})
+				}
+				return
+			}
 			for _, p := range part {
 				var err error
-				if indexed {
+				switch via {
+				case viaAddIndexed:
 					err = s.AddIndexed(p, index[p.PayerID], index[p.PayeeID])
-				} else {
+				case viaAddResolved:
+					err = s.AddResolved(p, index[p.PayerID], index[p.PayeeID])
+				default:
 					err = s.Add(p)
 				}
 				if err != nil {
@@ -59,7 +88,33 @@ func runShards(t testing.TB, in Input, ps []kamp.Payment, k int, seed uint64, in
 	if err != nil {
 		t.Fatalf("Result: %v", err)
 	}
-	return res
+	return res, a
+}
+
+// sameWritten fails t when a.WriteResult does not write the edges of want
+// or does not return the rest of it.
+func sameWritten(t *testing.T, what string, a *Accumulator, want *Result) {
+	t.Helper()
+	var buf bytes.Buffer
+	got, n, err := a.WriteResult(&buf)
+	if err != nil {
+		t.Fatalf("%s: WriteResult: %v", what, err)
+	}
+	if n != len(want.Edges) {
+		t.Fatalf("%s: WriteResult wrote %d edges, want %d", what, n, len(want.Edges))
+	}
+	var wantBuf bytes.Buffer
+	if err := WriteEdgesCSV(&wantBuf, want.Edges); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != wantBuf.String() {
+		t.Fatalf("%s: WriteResult wrote\n%s\nwant\n%s", what, head(buf.String()), head(wantBuf.String()))
+	}
+	if got.Edges != nil {
+		t.Fatalf("%s: WriteResult returned %d edges", what, len(got.Edges))
+	}
+	got.Edges = want.Edges
+	sameResult(t, what+" (WriteResult)", got, want)
 }
 
 // sameResult fails t when got and want differ in their files, stats or
@@ -87,6 +142,11 @@ func sameResult(t *testing.T, what string, got, want *Result) {
 	}
 }
 
+// failWriter fails every write.
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
 // head returns the first lines of a file body.
 func head(s string) string {
 	lines := strings.SplitN(s, "\n", 8)
@@ -106,9 +166,27 @@ func TestShardsMatchAdd(t *testing.T) {
 			t.Fatalf("seed %d: no edges: the random world is too thin to test anything", seed)
 		}
 		for _, k := range []int{1, 2, 5} {
-			got := runShards(t, w.in, w.payments, k, seed, seed%2 == 0)
-			sameResult(t, fmt.Sprintf("seed %d, %d shards", seed, k), got, want)
+			what := fmt.Sprintf("seed %d, %d shards", seed, k)
+			in := w.in
+			if k == 2 {
+				// The caller's index of the names is used as is.
+				in.NameIndex = IndexNames(in.Names)
+			}
+			got, a := runShards(t, in, w.payments, k, seed, int(seed+uint64(k))%4)
+			sameResult(t, what, got, want)
+			sameWritten(t, what, a, want)
 		}
+		// WriteResult without shards.
+		a, err := New(w.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range w.payments {
+			if err := a.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sameWritten(t, fmt.Sprintf("seed %d, no shards", seed), a, want)
 	}
 }
 
@@ -130,8 +208,12 @@ func TestShardsManyUnits(t *testing.T) {
 		ps[i] = w.payment(&state)
 	}
 	want := run(t, w.in, ps)
-	got := runShards(t, w.in, ps, 3, 1, false)
+	got, a := runShards(t, w.in, ps, 3, 1, viaAddBatch)
 	sameResult(t, "bench world", got, want)
+	sameWritten(t, "bench world", a, want)
+	if _, _, err := a.WriteResult(failWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("WriteResult to a failing writer: %v", err)
+	}
 	if want.Stats.NameUnmatched == 0 || want.Stats.TwoUnits == 0 {
 		t.Fatalf("the bench world has no unmatched names or no payments between units: %+v", want.Stats)
 	}
@@ -212,6 +294,28 @@ func TestShardErrors(t *testing.T) {
 	p := kamp.Payment{TxnID: "T", Date: "2024-03-02", PayerID: "A1", PayeeName: "外部", Amount: 1}
 	if err := s.AddIndexed(p, 2, -1); kamp.ErrorCode(err) != kamp.EINVALID || s.Stats() != (Stats{}) {
 		t.Errorf("AddIndexed with a wrong index: %v, stats %+v", err, s.Stats())
+	}
+	// AddBatch takes the good ones and reports the others by position.
+	batch := []kamp.Payment{p, bad[0], p, bad[1], p, bad[4]}
+	sides := []int32{1, -1, 1, 4, 1, -1, 1, 4, 1, 3, 1, -1}
+	var refused []int
+	s.AddBatch(batch, sides, func(i int, err error) {
+		if kamp.ErrorCode(err) != kamp.EINVALID {
+			t.Errorf("AddBatch refused payment %d with %v", i, err)
+		}
+		if i == 5 && !strings.Contains(err.Error(), "empty match key") {
+			t.Errorf("AddBatch refused payment 5 with %v, want an empty match key", err)
+		}
+		refused = append(refused, i)
+	})
+	if !slices.Equal(refused, []int{1, 3, 4, 5}) || s.Stats().Payments != 2 {
+		t.Errorf("AddBatch refused %v (want 1, 3, 4, 5), took %d", refused, s.Stats().Payments)
+	}
+	s = a.NewShard()
+	for _, c := range []struct{ payer, payee int32 }{{-1, -1}, {1, 0}, {int32(len(in.IDs)), -1}} {
+		if err := s.AddResolved(p, c.payer, c.payee); kamp.ErrorCode(err) != kamp.EINVALID || s.Stats() != (Stats{}) {
+			t.Errorf("AddResolved with indexes %d, %d: %v, stats %+v", c.payer, c.payee, err, s.Stats())
+		}
 	}
 }
 
@@ -301,5 +405,44 @@ func TestRankCounterparties(t *testing.T) {
 	}
 	if want := "a a? b b? c? d e?"; strings.Join(got, " ") != want {
 		t.Errorf("order %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestSortKeyed checks the radix sort of records against a plain sort.
+func TestSortKeyed(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var tmp []keyedRecord
+	for _, n := range []int{0, 1, 5, 47, 48, 100, 5000} {
+		for _, mask := range []uint64{0, 0xF, 0xFFFF_FFFF, 0x3_0000_00FF, ^uint64(0)} {
+			rs := make([]keyedRecord, n)
+			for i := range rs {
+				rs[i] = keyedRecord{key: 0x1234_0000_0000_0000 | r.Uint64()&mask, r: record{date: int32(i)}}
+			}
+			want := slices.Clone(rs)
+			slices.SortStableFunc(want, func(x, y keyedRecord) int { return cmp.Compare(x.key, y.key) })
+			got := sortKeyed(rs, &tmp)
+			for i := range got {
+				if got[i].key != want[i].key {
+					t.Fatalf("n %d, mask %x: key %d is %x, want %x", n, mask, i, got[i].key, want[i].key)
+				}
+			}
+			if len(got) != n {
+				t.Fatalf("n %d: %d records sorted", n, len(got))
+			}
+		}
+	}
+}
+
+// TestShardsNoUnits checks the shards of a bank without strategic units:
+// no buckets, no edges, the payments counted.
+func TestShardsNoUnits(t *testing.T) {
+	w := newRandomWorld(7, 30, 200)
+	w.in.Units = nil
+	want := run(t, w.in, w.payments)
+	got, a := runShards(t, w.in, w.payments, 2, 7, viaAdd)
+	sameResult(t, "no units", got, want)
+	sameWritten(t, "no units", a, want)
+	if len(got.Edges) != 0 || got.Stats.Outside == 0 {
+		t.Errorf("%d edges, stats %+v", len(got.Edges), got.Stats)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/kampbank/kamp"
 )
@@ -57,19 +56,9 @@ func WriteEdgesCSV(w io.Writer, es []Edge) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(EdgesHeader + "\n")
 	line := make([]byte, 0, 256)
-	for i, e := range es {
-		line = appendCSVField(line[:0], e.Unit)
-		line = append(line, ',')
-		line = append(line, e.Direction.String()...)
-		line = append(line, ',')
-		line = appendCSVField(line, e.Counterparty)
-		line = append(line, ',')
-		line = appendBool(line, e.Known)
-		line = append(line, ',')
-		line = appendAmount(line, e.Amount)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, e.Payments, 10)
-		line = append(line, ',')
+	for i := range es {
+		e := &es[i]
+		line = appendEdgeStart(line[:0], e)
 		line = append(line, e.First...)
 		line = append(line, ',')
 		line = append(line, e.Last...)
@@ -82,6 +71,23 @@ func WriteEdgesCSV(w io.Writer, es []Edge) error {
 		return fmt.Errorf("chain-edges.csv: %w", err)
 	}
 	return nil
+}
+
+// appendEdgeStart appends the fields of a row of chain-edges.csv before
+// first and last, with the comma after them.
+func appendEdgeStart(line []byte, e *Edge) []byte {
+	line = appendCSVField(line, e.Unit)
+	line = append(line, ',')
+	line = append(line, e.Direction.String()...)
+	line = append(line, ',')
+	line = appendCSVField(line, e.Counterparty)
+	line = append(line, ',')
+	line = appendBool(line, e.Known)
+	line = append(line, ',')
+	line = appendAmount(line, e.Amount)
+	line = append(line, ',')
+	line = strconv.AppendInt(line, e.Payments, 10)
+	return append(line, ',')
 }
 
 // appendAmount appends a as kamp.Amount.String formats it ("230", "1234.5",
@@ -116,7 +122,7 @@ func appendBool(b []byte, v bool) []byte {
 // appendCSVField appends f, quoted when it holds a comma, quote, line break
 // or leading space.
 func appendCSVField(b []byte, f string) []byte {
-	if f == "" || (f[0] != ' ' && !strings.ContainsAny(f, ",\"\r\n")) {
+	if !needsQuotes(f) {
 		return append(b, f...)
 	}
 	b = append(b, '"')
@@ -127,4 +133,22 @@ func appendCSVField(b []byte, f string) []byte {
 		b = append(b, f[i])
 	}
 	return append(b, '"')
+}
+
+// needsQuotes reports whether f holds a comma, quote, line break or leading
+// space.
+func needsQuotes(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f[0] == ' ' {
+		return true
+	}
+	for i := 0; i < len(f); i++ {
+		switch f[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
 }

@@ -49,13 +49,24 @@ type PaymentSink interface {
 // of to Add, and does not serialize the calls.
 type ConcurrentPaymentSink interface {
 	PaymentSink
-	// Worker returns the function that takes the rows of one worker, with
-	// the contract of Add except that the functions of different workers
-	// run concurrently. ScanPayments calls Worker, possibly concurrently,
-	// once per worker before its first row (and again after a Reset), and
-	// calls each function from one goroutine at a time.
-	Worker() func(p *kamp.Payment, payer, payee int32) error
+	// Worker returns the function that takes the rows of one worker, a
+	// batch at a time, with the contract of Add but for three things: the
+	// functions of different workers run concurrently; a call takes the
+	// payments ps, the sides of ps[i] being sides[2*i] and sides[2*i+1],
+	// and reports each payment it refuses with refused(i, err); and the
+	// ids of the payments, like their other strings, are the file's,
+	// valid only during the call (looking up the entity's own string
+	// would cost a cache miss per side). ScanPayments calls Worker,
+	// possibly concurrently, once per worker before its first row (and
+	// again after a Reset), and calls each function from one goroutine at
+	// a time.
+	Worker() func(ps []kamp.Payment, sides []int32, refused func(i int, err error))
 }
+
+// concurrentBatch is how many rows a worker hands a ConcurrentPaymentSink
+// at a time: few enough that they are still in the core's cache when the
+// sink reads them.
+const concurrentBatch = 512
 
 // payChunk is what a worker makes of one chunk of payments.csv.
 type payChunk struct {
@@ -75,7 +86,7 @@ type payWorker struct {
 	idx   []int32
 	// add takes the worker's rows when the sink is a
 	// ConcurrentPaymentSink.
-	add func(p *kamp.Payment, payer, payee int32) error
+	add func(ps []kamp.Payment, sides []int32, refused func(i int, err error))
 }
 
 // payRow is a checked row whose fields are copied into payWorker.arena:
@@ -138,6 +149,7 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 		workers = make([]*payWorker, opt.Workers)
 		resetErr = sink.Reset()
 	}
+	var addConcurrent func(pw *payWorker, probs *problems)
 	// flush looks up the ids of a worker's batch and hands the rows to
 	// the sink.
 	flush := func(pw *payWorker, probs *problems) {
@@ -167,7 +179,9 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 					ok = false
 					continue
 				}
-				fs[col] = ents.IDs[side[k]]
+				if pw.add == nil {
+					fs[col] = ents.IDs[side[k]]
+				}
 			}
 			if !ok || !sink.Wanted(side[0], side[1], fs[pfDate]) {
 				continue
@@ -176,20 +190,33 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 				PayeeID: fs[pfPayeeID], PayeeName: fs[pfPayeeName], Amount: r.amount, Currency: r.currency})
 			pw.sides = append(pw.sides, side[0], side[1])
 			pw.lines = append(pw.lines, r.line)
-		}
-		add := pw.add
-		if add == nil {
-			mu.Lock()
-			defer mu.Unlock()
-			add = sink.Add
-		}
-		for i := range pw.pay {
-			if err := add(&pw.pay[i], pw.sides[2*i], pw.sides[2*i+1]); err != nil {
-				refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
+			if pw.add != nil && len(pw.pay) == concurrentBatch {
+				addConcurrent(pw, probs)
 			}
+		}
+		if pw.add != nil {
+			addConcurrent(pw, probs)
+		} else if len(pw.pay) > 0 {
+			mu.Lock()
+			for i := range pw.pay {
+				if err := sink.Add(&pw.pay[i], pw.sides[2*i], pw.sides[2*i+1]); err != nil {
+					refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
+				}
+			}
+			mu.Unlock()
 		}
 		pw.rows, pw.arena = pw.rows[:0], pw.arena[:0]
 		pw.ids, pw.ends = pw.ids[:0], pw.ends[:0]
+	}
+	// addConcurrent hands the payments of pw to a concurrent sink.
+	addConcurrent = func(pw *payWorker, probs *problems) {
+		if len(pw.pay) == 0 {
+			return
+		}
+		pw.add(pw.pay, pw.sides, func(i int, err error) {
+			refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
+		})
+		pw.pay, pw.sides, pw.lines = pw.pay[:0], pw.sides[:0], pw.lines[:0]
 	}
 	chunks, err := scan(ctx, t, opt.Workers, reset, func(w int, recs records) payChunk {
 		pw := workers[w]

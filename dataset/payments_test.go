@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"unsafe"
@@ -272,4 +273,71 @@ func FuzzScanPayments(f *testing.F) {
 			t.Fatal("cut scan differs")
 		}
 	})
+}
+
+// concurrentRecorder is a recorder that takes the rows on the workers.
+type concurrentRecorder struct {
+	recorder
+	mu      sync.Mutex
+	workers atomic.Int64 // calls of Worker
+	serial  atomic.Int64 // calls of Add
+}
+
+func (c *concurrentRecorder) Add(p *kamp.Payment, payer, payee int32) error {
+	c.serial.Add(1)
+	return c.recorder.Add(p, payer, payee)
+}
+
+func (c *concurrentRecorder) Worker() func(ps []kamp.Payment, sides []int32, refused func(i int, err error)) {
+	c.workers.Add(1)
+	return func(ps []kamp.Payment, sides []int32, refused func(i int, err error)) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i := range ps {
+			if err := c.recorder.Add(&ps[i], sides[2*i], sides[2*i+1]); err != nil {
+				refused(i, err)
+			}
+		}
+	}
+}
+
+// TestScanPaymentsConcurrentSink checks that a ConcurrentPaymentSink gets,
+// on its workers' functions, the rows a PaymentSink gets, and that a row it
+// refuses is reported at its line.
+func TestScanPaymentsConcurrentSink(t *testing.T) {
+	// More rows than a batch, one refused after the first batch.
+	csv := paymentsFile(1500)
+	want := &recorder{refuse: "T1100"}
+	_, wantErr := scanFolder(t, csv, Options{Workers: 1}, want)
+	if wantErr == nil {
+		t.Fatal("the refused row was not reported")
+	}
+	defer func(n int) { chunkSize = n }(chunkSize)
+	chunkSize = 40000 // about 1,000 rows: two batches a chunk
+	got := &concurrentRecorder{recorder: recorder{refuse: "T1100"}}
+	dir := writeFolder(t, map[string]string{"entities.csv": paymentsEntities, "fx.csv": paymentsFX, "payments.csv": csv})
+	ctx := context.Background()
+	ents, err := LoadEntities(ctx, filepath.Join(dir, "entities.csv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := LoadFX(ctx, filepath.Join(dir, "fx.csv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.ents = ents
+	rows, err := ScanPayments(ctx, filepath.Join(dir, "payments.csv"), ents, fx, Options{Workers: 3}, got)
+	var pe *ProblemError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 || err.Error() != wantErr.Error() || !strings.Contains(err.Error(), `payment "T1100": refused`) {
+		t.Fatalf("err = %v, want %v", err, wantErr)
+	}
+	if rows != 1500 || len(got.got) != 1499 || !slices.Equal(want.sorted(), got.sorted()) {
+		t.Errorf("the concurrent sink got %d payments of %d rows, want %d", len(got.got), rows, len(want.got))
+	}
+	if n := got.workers.Load(); n < 1 || n > 3 {
+		t.Errorf("Worker was called %d times for 3 workers", n)
+	}
+	if got.serial.Load() != 0 {
+		t.Errorf("Add was called %d times", got.serial.Load())
+	}
 }
