@@ -7,7 +7,6 @@ package kamp
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -49,30 +48,42 @@ type Rate int64
 // String formats r as a decimal, trailing zeros trimmed.
 func (r Rate) String() string { return FormatFixed(int64(r), RateScale) }
 
-// FormatFixed formats v / 10^scale as a decimal string with trailing zeros
-// (and a trailing point) trimmed.
-func FormatFixed(v int64, scale int) string {
+// AppendFixed appends FormatFixed(v, scale) to dst without allocating.
+func AppendFixed(dst []byte, v int64, scale int) []byte {
 	neg := v < 0
 	u := uint64(v)
 	if neg {
 		u = uint64(-v)
+		dst = append(dst, '-')
 	}
-	s := strconv.FormatUint(u, 10)
-	if scale > 0 {
-		if len(s) <= scale {
-			s = strings.Repeat("0", scale-len(s)+1) + s
+	var digits [24]byte
+	d := strconv.AppendUint(digits[:0], u, 10)
+	if len(d) <= scale {
+		// Leading zeros up to one before the point.
+		pad := scale - len(d) + 1
+		copy(digits[pad:], d)
+		for i := range pad {
+			digits[i] = '0'
 		}
-		i := len(s) - scale
-		frac := strings.TrimRight(s[i:], "0")
-		s = s[:i]
-		if frac != "" {
-			s += "." + frac
-		}
+		d = digits[:len(d)+pad]
 	}
-	if neg && s != "0" {
-		s = "-" + s
+	i := len(d) - scale
+	dst = append(dst, d[:i]...)
+	frac := d[i:]
+	for len(frac) > 0 && frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
 	}
-	return s
+	if len(frac) > 0 {
+		dst = append(dst, '.')
+		dst = append(dst, frac...)
+	}
+	return dst
+}
+
+// FormatFixed formats v / 10^scale as a decimal string with trailing zeros
+// (and a trailing point) trimmed.
+func FormatFixed(v int64, scale int) string {
+	return string(AppendFixed(make([]byte, 0, 24), v, scale))
 }
 
 // NullAmount is an Amount that may be absent: an empty field in an

@@ -142,16 +142,30 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 		}
 		rows = append(rows, row)
 	}
-	slices.SortFunc(rows, func(a, b GroupExposure) int {
-		if a.Exposure != b.Exposure {
-			if a.Exposure > b.Exposure {
+	// Largest exposure first, ties by group id: sort small keys, then lay
+	// the rows out in their order (moving the rows themselves costs more).
+	type key struct {
+		exposure kamp.Amount
+		row      int32
+	}
+	keys := make([]key, len(rows))
+	for i := range rows {
+		keys[i] = key{rows[i].Exposure, int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.exposure != b.exposure {
+			if a.exposure > b.exposure {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(in.IDs[a.GroupID], in.IDs[b.GroupID])
+		return strings.Compare(in.IDs[rows[a.row].GroupID], in.IDs[rows[b.row].GroupID])
 	})
-	return rows, nil
+	sorted := make([]GroupExposure, len(rows))
+	for i, k := range keys {
+		sorted[i] = rows[k.row]
+	}
+	return sorted, nil
 }
 
 // above reports x*a > t*b exactly, in 128-bit arithmetic.

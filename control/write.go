@@ -98,6 +98,8 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 func WriteGroupExposuresCSV(w io.Writer, in Input, rows []GroupExposure) error {
 	bw := bufio.NewWriter(w)
 	buf := append(make([]byte, 0, 256), GroupExposuresHeader+"\n"...)
+	// A regime has a few limits: format each once.
+	limits := map[float64][]byte{}
 	for _, r := range rows {
 		if r.GroupID < 0 || int(r.GroupID) >= len(in.IDs) {
 			return kamp.Errorf(kamp.EINVALID, "control: group exposure row has group index %d for %d entities", r.GroupID, len(in.IDs))
@@ -109,13 +111,18 @@ func WriteGroupExposuresCSV(w io.Writer, in Input, rows []GroupExposure) error {
 		buf = append(buf, ',')
 		buf = strconv.AppendInt(buf, int64(r.Members), 10)
 		buf = append(buf, ',')
-		buf = append(buf, r.Exposure.String()...)
+		buf = kamp.AppendFixed(buf, int64(r.Exposure), kamp.AmountScale)
 		buf = append(buf, ',')
 		buf = strconv.AppendFloat(buf, r.PctOfTier1, 'g', -1, 64)
 		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, r.LimitPct, 'g', -1, 64)
+		limit, ok := limits[r.LimitPct]
+		if !ok {
+			limit = strconv.AppendFloat(nil, r.LimitPct, 'g', -1, 64)
+			limits[r.LimitPct] = limit
+		}
+		buf = append(buf, limit...)
 		buf = append(buf, ',')
-		buf = append(buf, r.Headroom.String()...)
+		buf = kamp.AppendFixed(buf, int64(r.Headroom), kamp.AmountScale)
 		buf = append(buf, ',')
 		buf = append(buf, r.Status...)
 		buf = append(buf, '\n')
@@ -153,13 +160,16 @@ func needsQuotes(s string) bool {
 		return true
 	}
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ',', '"', '\r', '\n':
+		if quoteByte[s[i]] {
 			return true
 		}
 	}
 	return false
 }
+
+// quoteByte marks the bytes that make a field need quotes: one table
+// lookup a byte, as ids are written millions of times.
+var quoteByte = [256]bool{',': true, '"': true, '\r': true, '\n': true}
 
 func appendBit(buf []byte, b bool) []byte {
 	if b {
