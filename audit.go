@@ -12,25 +12,30 @@ import (
 // Audit actions: what an audit event records. An action is "area.verb"; the
 // audit page and API filter by the whole action or by its area ("user.").
 const (
-	AuditImportLoaded    = "import.loaded"   // an import loaded every row (or was a no-op)
-	AuditImportPartial   = "import.partial"  // good rows loaded, bad rows quarantined
-	AuditImportRejected  = "import.rejected" // bad rows found, nothing loaded
-	AuditImportFailed    = "import.failed"   // an import could not run, nothing loaded
-	AuditLogin           = "user.login"
-	AuditLoginFailed     = "user.login_failed"
-	AuditLogout          = "user.logout"
-	AuditUserCreated     = "user.created"
-	AuditPasswordChanged = "user.password_changed"
-	AuditTokenCreated    = "token.created"
-	AuditTokenRevoked    = "token.revoked"
-	AuditExport          = "export"
-	AuditUserChanged     = "user.changed"
-	AuditOrgChanged      = "org.changed"      // org units added, renamed, moved or deleted
-	AuditRequestMade     = "request.made"     // a change proposed for approval
-	AuditRequestApproved = "request.approved" // approved: the change took effect
-	AuditRequestRejected = "request.rejected"
-	AuditTeamChanged     = "team.changed" // a coverage team's members changed
-	AuditSettingChanged  = "setting.changed"
+	AuditImportLoaded      = "import.loaded"   // an import loaded every row (or was a no-op)
+	AuditImportPartial     = "import.partial"  // good rows loaded, bad rows quarantined
+	AuditImportRejected    = "import.rejected" // bad rows found, nothing loaded
+	AuditImportFailed      = "import.failed"   // an import could not run, nothing loaded
+	AuditLogin             = "user.login"
+	AuditLoginFailed       = "user.login_failed"
+	AuditLogout            = "user.logout"
+	AuditUserCreated       = "user.created"
+	AuditPasswordChanged   = "user.password_changed"
+	AuditTokenCreated      = "token.created"
+	AuditTokenRevoked      = "token.revoked"
+	AuditExport            = "export"
+	AuditUserChanged       = "user.changed"
+	AuditOrgChanged        = "org.changed"      // org units added, renamed, moved or deleted
+	AuditRequestMade       = "request.made"     // a change proposed for approval
+	AuditRequestApproved   = "request.approved" // approved: the change took effect
+	AuditRequestRejected   = "request.rejected"
+	AuditTeamChanged       = "team.changed" // a coverage team's members changed
+	AuditSettingChanged    = "setting.changed"
+	AuditScreeningRun      = "screening.run"          // a screening run stored
+	AuditStrategicList     = "strategic_list.changed" // the official strategic list changed
+	AuditChainRun          = "chain.run"              // a chain run stored
+	AuditProspectAssigned  = "prospect.assigned"      // a prospect assigned to a branch RM as a lead
+	AuditProspectDismissed = "prospect.dismissed"     // a prospect dismissed with a reason
 )
 
 // AuditActions lists the actions kamp records, in the order the audit page
@@ -41,6 +46,7 @@ var AuditActions = []string{
 	AuditUserCreated, AuditPasswordChanged, AuditTokenCreated, AuditTokenRevoked,
 	AuditExport, AuditUserChanged, AuditOrgChanged,
 	AuditRequestMade, AuditRequestApproved, AuditRequestRejected, AuditTeamChanged, AuditSettingChanged,
+	AuditScreeningRun, AuditStrategicList, AuditChainRun, AuditProspectAssigned, AuditProspectDismissed,
 }
 
 // Actors that are not people: the command line, and kamp itself (changes

@@ -128,6 +128,9 @@ const (
 	// ActApproveNomination approves or rejects one: the strategic list is
 	// a senior decision.
 	ActApproveNomination Action = "nomination.approve"
+	// ActWorkProspects assigns a chain prospect to a branch RM as a lead or
+	// dismisses it with a reason.
+	ActWorkProspects Action = "prospects.work"
 )
 
 // rule is who may do an action: one of the roles, at the level or above.
@@ -148,6 +151,7 @@ var authority = map[Action]rule{
 	ActApproveOverride:   {roles: []string{RoleAdmin, RoleAnalyst, RoleRisk}, minLevel: LevelManager},
 	ActProposeNomination: {roles: []string{RoleAdmin, RoleAnalyst}},
 	ActApproveNomination: {roles: []string{RoleAdmin, RoleAnalyst}, minLevel: LevelExecutive},
+	ActWorkProspects:     {roles: []string{RoleAdmin, RoleAnalyst, RoleLeadRM}},
 }
 
 // ApproveAction returns the action that approving a request of kind takes.

@@ -20,11 +20,18 @@ import (
 //     through the subtree, the members listed are those the entity rule
 //     shows; a team member sees the whole group.
 //
+//   - Strategic units (a group, or a client outside any group) follow the
+//     group and entity rules (unitCond): coverage teams, change requests,
+//     screening results and the strategic list are seen with their unit. A
+//     chain prospect is seen with the units it is linked to, and by the
+//     branch RM it is assigned to (prospectScope in chain.go, built on
+//     unitCond).
+//
 // Every store query that returns entities or groups for a person takes a
 // Viewer and applies the rule itself (entities by seesEntity, groups by
-// groupCond, members by memberCond), so pages, the API, exports and search
-// cannot disagree. A record outside the scope is answered exactly as a
-// missing one (ENOTFOUND, or absent from a list).
+// groupCond, members by memberCond, units by unitCond), so pages, the API,
+// exports and search cannot disagree. A record outside the scope is
+// answered exactly as a missing one (ENOTFOUND, or absent from a list).
 
 // Viewer is who a query answers for. The zero Viewer sees nothing; System
 // sees everything (the command line, background jobs).

@@ -92,32 +92,30 @@ func (db *DB) Teams(ctx context.Context, v Viewer, offset, limit int) ([]TeamUni
 	if limit > MaxLimit || offset < 0 {
 		return nil, 0, kamp.Errorf(kamp.EINVALID, "limit must be between 1 and %d and offset not negative", MaxLimit)
 	}
-	ids, err := db.teamUnitIDs(ctx, `SELECT DISTINCT unit_id FROM team_members WHERE until IS NULL ORDER BY unit_id`)
+	q, args := `SELECT DISTINCT unit_id FROM team_members WHERE until IS NULL`, []any(nil)
+	if cond, cargs := v.unitCond("unit_id"); cond != "" {
+		q, args = q+" AND "+cond, cargs
+	}
+	ids, err := db.teamUnitIDs(ctx, q+` ORDER BY unit_id`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	var out []TeamUnit
-	seen := 0
-	for _, id := range ids {
+	for _, id := range ids[min(offset, len(ids)):min(offset+limit, len(ids))] {
 		name, isGroup, err := db.UnitName(ctx, v, id)
 		if kamp.ErrorCode(err) == kamp.ENOTFOUND {
-			continue
+			continue // the unit is gone (no such group or entity any more)
 		}
 		if err != nil {
 			return nil, 0, err
 		}
-		seen++
-		if seen <= offset || len(out) >= limit {
-			continue
-		}
-		out = append(out, TeamUnit{UnitID: id, Name: name, IsGroup: isGroup})
-	}
-	for i := range out {
-		if err := db.teamSummary(ctx, &out[i]); err != nil {
+		t := TeamUnit{UnitID: id, Name: name, IsGroup: isGroup}
+		if err := db.teamSummary(ctx, &t); err != nil {
 			return nil, 0, err
 		}
+		out = append(out, t)
 	}
-	return out, seen, nil
+	return out, len(ids), nil
 }
 
 func (db *DB) teamUnitIDs(ctx context.Context, q string, args ...any) ([]string, error) {
@@ -260,8 +258,8 @@ func (db *DB) ProposeTeamChange(ctx context.Context, maker kamp.User, unitID, op
 
 // insertRequest records a new change request in tx, with its audit event.
 func (db *DB) insertRequest(ctx context.Context, tx *Tx, cr kamp.ChangeRequest) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO change_requests (id, kind, subject, op, user_id, entity_id, reason, status, made_by, made_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cr.ID, cr.Kind, cr.Subject, cr.Op, cr.UserID, cr.EntityID, cr.Reason, cr.Status, cr.MadeBy, cr.MadeAt); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO change_requests (id, kind, subject, op, user_id, entity_id, detail, reason, status, made_by, made_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cr.ID, cr.Kind, cr.Subject, cr.Op, cr.UserID, cr.EntityID, cr.Detail, cr.Reason, cr.Status, cr.MadeBy, cr.MadeAt); err != nil {
 		return err
 	}
 	_, err := db.AuditTx(ctx, tx, kamp.AuditEvent{Action: kamp.AuditRequestMade, ObjectType: "change_request", ObjectID: cr.ID,
@@ -271,16 +269,16 @@ func (db *DB) insertRequest(ctx context.Context, tx *Tx, cr kamp.ChangeRequest) 
 
 func requestJSON(cr kamp.ChangeRequest) string {
 	return auditJSON(map[string]any{"id": cr.ID, "kind": cr.Kind, "subject": cr.Subject, "op": cr.Op, "user_id": cr.UserID,
-		"entity_id": cr.EntityID, "reason": cr.Reason, "status": cr.Status, "made_by": cr.MadeBy, "decided_by": cr.DecidedBy, "note": cr.Note})
+		"entity_id": cr.EntityID, "detail": cr.Detail, "reason": cr.Reason, "status": cr.Status, "made_by": cr.MadeBy, "decided_by": cr.DecidedBy, "note": cr.Note})
 }
 
-const requestCols = `r.id, r.kind, r.subject, r.op, r.user_id, COALESCE(u.name, ''), r.entity_id, r.reason, r.status, r.made_by, r.made_at,
+const requestCols = `r.id, r.kind, r.subject, r.op, r.user_id, COALESCE(u.name, ''), r.entity_id, r.detail, r.reason, r.status, r.made_by, r.made_at,
 	r.decided_by, r.decided_at, r.note`
 
 func scanRequest(sc interface{ Scan(...any) error }) (kamp.ChangeRequest, error) {
 	var cr kamp.ChangeRequest
 	var decided sql.NullTime
-	err := sc.Scan(&cr.ID, &cr.Kind, &cr.Subject, &cr.Op, &cr.UserID, &cr.UserName, &cr.EntityID, &cr.Reason, &cr.Status, &cr.MadeBy, &cr.MadeAt,
+	err := sc.Scan(&cr.ID, &cr.Kind, &cr.Subject, &cr.Op, &cr.UserID, &cr.UserName, &cr.EntityID, &cr.Detail, &cr.Reason, &cr.Status, &cr.MadeBy, &cr.MadeAt,
 		&cr.DecidedBy, &decided, &cr.Note)
 	cr.DecidedAt = decided.Time
 	return cr, err
@@ -322,7 +320,7 @@ func (db *DB) ChangeRequests(ctx context.Context, v Viewer, status, subject stri
 		if len(out) == limit {
 			break
 		}
-		if _, _, err := db.UnitName(ctx, v, cr.Subject); err == nil {
+		if err := db.requestVisible(ctx, v, cr); err == nil {
 			out = append(out, cr)
 		} else if kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			return nil, err
@@ -342,7 +340,7 @@ func (db *DB) ChangeRequest(ctx context.Context, v Viewer, id string) (kamp.Chan
 	if err != nil {
 		return cr, db.mapErr(err)
 	}
-	if _, _, err := db.UnitName(ctx, v, cr.Subject); err != nil {
+	if err := db.requestVisible(ctx, v, cr); err != nil {
 		return kamp.ChangeRequest{}, kamp.Errorf(kamp.ENOTFOUND, "no change request %q", id)
 	}
 	return cr, nil
@@ -388,8 +386,11 @@ func (db *DB) DecideRequest(ctx context.Context, checker kamp.User, id string, a
 		if approve {
 			cr.Status, action = kamp.RequestApproved, kamp.AuditRequestApproved
 			apply := db.applyTeamChange
-			if cr.Kind == kamp.RequestGroup {
+			switch cr.Kind {
+			case kamp.RequestGroup:
 				apply = db.applyOverride
+			case kamp.RequestNomination, kamp.RequestAdoption:
+				apply = db.applyListRequest
 			}
 			if err := apply(ctx, tx, cr, checker.Login); err != nil {
 				return err

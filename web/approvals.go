@@ -63,7 +63,7 @@ func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, a *auth
 	}
 	p.Statuses = requestStatuses
 	p.ErrorTop = p.Error != "" && !slices.ContainsFunc(p.Items, func(v requestView) bool { return v.ID == p.ErrorID })
-	p.CanApprove = a.User.Can(kamp.ActApproveTeam) || a.User.Can(kamp.ActApproveOverride)
+	p.CanApprove = a.User.Can(kamp.ActApproveTeam) || a.User.Can(kamp.ActApproveOverride) || a.User.Can(kamp.ActApproveNomination)
 	p.ApproveRole = containsString(kamp.ActionRoles(kamp.ActApproveTeam), a.User.Role) || containsString(kamp.ActionRoles(kamp.ActApproveOverride), a.User.Role)
 	p.MinLevel = kamp.ActionLevel(kamp.ActApproveTeam)
 	return s.renderPage(w, r, a, code, "approvals", p)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kampbank/kamp"
@@ -28,43 +27,6 @@ const runsShown = 10
 // members nearest the root.
 const maxGraphNodes = 500
 
-// groupJob tracks the background recompute of the corporate groups: at
-// most one runs at a time, and a request while one runs queues one more.
-type groupJob struct {
-	mu      sync.Mutex
-	running bool
-	again   bool
-	stage   string
-	done    int
-	total   int
-	started time.Time
-	failed  string // the last run's error, "" if it succeeded
-	// internal reports that the last run failed on an internal error,
-	// whose details are logged, not shown.
-	internal bool
-}
-
-// groupJobState is a copy of a groupJob's fields for a page.
-type groupJobState struct {
-	Running bool
-	Stage   string
-	Percent int
-	Failed  string
-	// Internal: the last run failed on an internal error.
-	Internal bool
-	URL      string
-}
-
-func (j *groupJob) state() groupJobState {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	st := groupJobState{Running: j.running, Stage: j.stage, Failed: j.failed, Internal: j.internal, URL: "/groups?fragment=progress"}
-	if j.total > 0 {
-		st.Percent = j.done * 100 / j.total
-	}
-	return st
-}
-
 // RecomputeGroups recomputes the corporate groups in the background with
 // the tier-1 capital and regime of the settings (else of the server's
 // configuration), and returns at once; the groups list shows its progress.
@@ -73,46 +35,13 @@ func (j *groupJob) state() groupJobState {
 // Pages show the limits of the latest run (runLimits): the figures stored
 // were computed with them.
 func (s *Server) RecomputeGroups() {
-	j := s.groups
-	j.mu.Lock()
-	if j.running {
-		j.again = true
-		j.mu.Unlock()
-		return
-	}
-	j.running, j.stage, j.done, j.total, j.started = true, grouping.StageLoad, 0, 3, s.cfg.Now()
-	j.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			start := time.Now()
-			tier1, regime, err := grouping.Limits(s.ctx, s.db, s.cfg.Tier1, s.cfg.Regime)
-			id := ""
-			if err == nil {
-				id, err = grouping.Recompute(s.ctx, s.db, tier1, regime, func(stage string, done, total int) {
-					j.mu.Lock()
-					j.stage, j.done, j.total = stage, done, total
-					j.mu.Unlock()
-				})
-			}
-			j.mu.Lock()
-			j.failed, j.internal = "", false
-			if err != nil {
-				j.failed, j.internal = kamp.ErrorMessage(err), kamp.ErrorCode(err) == kamp.EINTERNAL
-				s.log.Error("group recompute failed", "run", id, "err", err)
-			} else {
-				s.log.Info("groups recomputed", "run", id, "elapsed", time.Since(start).Round(time.Millisecond))
-			}
-			if !j.again || s.ctx.Err() != nil {
-				j.running, j.again = false, false
-				j.mu.Unlock()
-				return
-			}
-			j.again, j.stage, j.done = false, grouping.StageLoad, 0
-			j.mu.Unlock()
+	s.start(s.groups, func(ctx context.Context, progress func(string, int, int)) (string, error) {
+		tier1, regime, err := grouping.Limits(ctx, s.db, s.cfg.Tier1, s.cfg.Regime)
+		if err != nil {
+			return "", err
 		}
-	}()
+		return grouping.Recompute(ctx, s.db, tier1, regime, progress)
+	})
 }
 
 // importAffectsGroups reports whether a finished import loaded data that
@@ -234,7 +163,7 @@ type groupsPage struct {
 	Sorts    []string
 	Run      *store.GroupRun
 	Runs     []store.GroupRun // the latest runs, newest first
-	Job      groupJobState
+	Job      jobState
 	Tier1    bool
 }
 

@@ -23,6 +23,8 @@ var navigation = []navItem{
 	{Key: "nav.entities", Path: "/entities"},
 	{Key: "nav.groups", Path: "/groups"},
 	// nav.screening, nav.chain go here.
+	{Key: "nav.screening", Path: "/screening"},
+	{Key: "nav.chain", Path: "/chain"},
 	{Key: "nav.organisation", Path: "/org", Also: []string{"/teams", "/approvals", "/my"}},
 	{Key: "nav.imports", Path: "/imports", Roles: importRoles},
 	{Key: "nav.audit", Path: "/audit", Roles: auditRoles},

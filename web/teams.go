@@ -115,6 +115,14 @@ func requestChange(lang string, cr kamp.ChangeRequest, login, entityName string)
 func (s *Server) requestViews(ctx context.Context, a *auth, crs []kamp.ChangeRequest, logins map[string]string) ([]requestView, error) {
 	out := make([]requestView, 0, len(crs))
 	for _, cr := range crs {
+		if v, handled, err := s.listRequestView(ctx, a, cr); err != nil {
+			return nil, err
+		} else if handled {
+			if v != nil {
+				out = append(out, *v)
+			}
+			continue
+		}
 		name, isGroup, err := s.db.UnitName(ctx, a.Viewer, cr.Subject)
 		if kamp.ErrorCode(err) == kamp.ENOTFOUND {
 			continue
@@ -427,6 +435,7 @@ type apiChangeRequest struct {
 	Login     string     `json:"login"`
 	Name      string     `json:"name"`
 	EntityID  string     `json:"entity_id,omitempty"` // the entity a group override moves
+	Detail    string     `json:"detail,omitempty"`    // the tier of a nomination, the run of an adoption
 	Reason    string     `json:"reason"`
 	Status    string     `json:"status"`
 	MadeBy    string     `json:"made_by"`
@@ -437,7 +446,7 @@ type apiChangeRequest struct {
 }
 
 func toAPIChangeRequest(cr kamp.ChangeRequest, login string) apiChangeRequest {
-	out := apiChangeRequest{ID: cr.ID, Kind: cr.Kind, Subject: cr.Subject, Op: cr.Op, Login: login, Name: cr.UserName, EntityID: cr.EntityID,
+	out := apiChangeRequest{ID: cr.ID, Kind: cr.Kind, Subject: cr.Subject, Op: cr.Op, Login: login, Name: cr.UserName, EntityID: cr.EntityID, Detail: cr.Detail,
 		Reason: cr.Reason, Status: cr.Status, MadeBy: cr.MadeBy, MadeAt: cr.MadeAt.UTC(), DecidedBy: cr.DecidedBy, Note: cr.Note}
 	if !cr.DecidedAt.IsZero() {
 		t := cr.DecidedAt.UTC()

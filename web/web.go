@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/chainrun"
 	"github.com/kampbank/kamp/control"
+	"github.com/kampbank/kamp/grouping"
 	"github.com/kampbank/kamp/store"
 )
 
@@ -71,7 +73,10 @@ type Server struct {
 	assets  *assets
 	metrics *metrics
 	imports *importTracker
-	groups  *groupJob
+	groups  *job // the background group recompute
+	chain   *job // the background chain run
+	// screen is the screening workspace and the run being stored.
+	screen  *screenState
 	started time.Time
 
 	// routes lists every registered pattern, for the OpenAPI test.
@@ -134,7 +139,9 @@ func New(cfg Config, db *store.DB, logger *slog.Logger) (*Server, error) {
 		assets:  as,
 		metrics: newMetrics(),
 		imports: newImportTracker(),
-		groups:  &groupJob{},
+		groups:  &job{name: "group recompute", firstStage: grouping.StageLoad, url: "/groups?fragment=progress"},
+		chain:   &job{name: "chain run", firstStage: chainrun.StageLoad, url: "/chain?fragment=progress"},
+		screen:  newScreenState(db),
 		started: cfg.Now(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -226,6 +233,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/me/teams", s.api(s.apiMyTeams))
 	s.handle("GET /api/v1/settings", s.api(s.apiGetSettings))
 	s.handle("PUT /api/v1/settings", s.api(s.apiPutSettings, settingsRoles...))
+	s.registerScreeningRoutes()
+	s.registerChainRoutes()
 	s.handle("/api/", s.api(s.apiNotFound))
 
 	// Anything else: the 404 page.

@@ -54,6 +54,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := st.FailRunningGroupRuns(ctx); err != nil {
 		return err
 	}
+	// Screening and chain runs left running by a process that stopped
+	// never finish: record them as failed.
+	if err := st.FailRunningScreeningRuns(ctx); err != nil {
+		return err
+	}
+	if err := st.FailRunningChainRuns(ctx); err != nil {
+		return err
+	}
 	tier1, regime, err := grouping.FromEnv()
 	if err != nil {
 		return err
