@@ -411,23 +411,10 @@ func scanChainRun(sc interface{ Scan(...any) error }) (ChainRun, error) {
 
 // ChainRuns returns the latest limit runs (0: DefaultLimit), newest first.
 func (db *DB) ChainRuns(ctx context.Context, limit int) ([]ChainRun, error) {
-	if limit <= 0 || limit > MaxLimit {
+	if limit > MaxLimit {
 		limit = DefaultLimit
 	}
-	rows, err := db.query(ctx, `SELECT `+chainRunCols+` FROM chain_runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read chain runs")
-	}
-	defer rows.Close()
-	var out []ChainRun
-	for rows.Next() {
-		r, err := scanChainRun(rows)
-		if err != nil {
-			return nil, db.mapErr(err)
-		}
-		out = append(out, r)
-	}
-	return out, db.mapErr(rows.Err())
+	return latestRuns(ctx, db, "chain runs", chainRunCols, "chain_runs", limit, scanChainRun)
 }
 
 // ChainRun returns one run, or ENOTFOUND.

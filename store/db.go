@@ -373,3 +373,32 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// scanner is a row that Scan reads: *sql.Row or *sql.Rows.
+type scanner = interface{ Scan(...any) error }
+
+// latestRuns reads the newest limit rows (0: DefaultLimit; over MaxLimit:
+// EINVALID) of a run history table, newest first, with scan; what names
+// the runs in errors.
+func latestRuns[T any](ctx context.Context, db *DB, what, cols, table string, limit int, scan func(scanner) (T, error)) ([]T, error) {
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if limit > MaxLimit {
+		return nil, kamp.Errorf(kamp.EINVALID, "limit must be between 1 and %d", MaxLimit)
+	}
+	rows, err := db.query(ctx, `SELECT `+cols+` FROM `+table+` ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read %s", what)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, db.mapErr(err)
+		}
+		out = append(out, r)
+	}
+	return out, db.mapErr(rows.Err())
+}

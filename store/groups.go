@@ -460,26 +460,7 @@ func scanGroupRun(sc interface{ Scan(...any) error }) (GroupRun, error) {
 
 // GroupRuns returns the latest limit runs (0: DefaultLimit), newest first.
 func (db *DB) GroupRuns(ctx context.Context, limit int) ([]GroupRun, error) {
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	if limit > MaxLimit {
-		return nil, kamp.Errorf(kamp.EINVALID, "limit must be between 1 and %d", MaxLimit)
-	}
-	rows, err := db.query(ctx, `SELECT `+groupRunCols+` FROM group_runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read group runs")
-	}
-	defer rows.Close()
-	var out []GroupRun
-	for rows.Next() {
-		r, err := scanGroupRun(rows)
-		if err != nil {
-			return nil, db.mapErr(err)
-		}
-		out = append(out, r)
-	}
-	return out, db.mapErr(rows.Err())
+	return latestRuns(ctx, db, "group runs", groupRunCols, "group_runs", limit, scanGroupRun)
 }
 
 // LatestGroupRun returns the latest successful run, or ENOTFOUND when

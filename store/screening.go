@@ -504,26 +504,7 @@ func scanScreeningRun(sc interface{ Scan(...any) error }) (ScreeningRun, error) 
 // ScreeningRuns returns the latest limit runs (0: DefaultLimit), newest
 // first.
 func (db *DB) ScreeningRuns(ctx context.Context, limit int) ([]ScreeningRun, error) {
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	if limit > MaxLimit {
-		return nil, kamp.Errorf(kamp.EINVALID, "limit must be between 1 and %d", MaxLimit)
-	}
-	rows, err := db.query(ctx, `SELECT `+screeningRunCols+` FROM screening_runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read screening runs")
-	}
-	defer rows.Close()
-	var out []ScreeningRun
-	for rows.Next() {
-		r, err := scanScreeningRun(rows)
-		if err != nil {
-			return nil, db.mapErr(err)
-		}
-		out = append(out, r)
-	}
-	return out, db.mapErr(rows.Err())
+	return latestRuns(ctx, db, "screening runs", screeningRunCols, "screening_runs", limit, scanScreeningRun)
 }
 
 // ScreeningRun returns one run, or ENOTFOUND.
