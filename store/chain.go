@@ -31,9 +31,9 @@ import (
 
 // Statuses of a chain run.
 const (
-	ChainRunning = "running"
+	ChainRunning = runRunning
 	ChainDone    = "done"
-	ChainFailed  = "failed"
+	ChainFailed  = runFailed
 )
 
 // Work statuses of a prospect.
@@ -192,22 +192,13 @@ func (db *DB) StartChainRun(ctx context.Context, run ChainRun) error {
 
 // FailChainRun records that a run stopped with an error message.
 func (db *DB) FailChainRun(ctx context.Context, id string, at time.Time, message string) error {
-	_, err := db.exec(ctx, `UPDATE chain_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?`, ChainFailed, at.UTC(), message, id)
-	if err != nil {
-		return kamp.WrapError(kamp.EINTERNAL, err, "cannot record the failure of chain run %s", id)
-	}
-	return nil
+	return db.failRun(ctx, "chain_runs", "chain run", id, at, message)
 }
 
 // FailRunningChainRuns marks runs left running by a process that stopped
 // as failed.
 func (db *DB) FailRunningChainRuns(ctx context.Context) error {
-	_, err := db.exec(ctx, `UPDATE chain_runs SET status = ?, finished_at = ?, message = ? WHERE status = ?`,
-		ChainFailed, db.Now().UTC(), "interrupted: kamp stopped during the run", ChainRunning)
-	if err != nil {
-		return kamp.WrapError(kamp.EINTERNAL, err, "cannot close interrupted chain runs")
-	}
-	return nil
+	return db.failRunningRuns(ctx, "chain_runs", "chain runs")
 }
 
 // SaveChainRun stores the result res of a run started with StartChainRun

@@ -402,3 +402,30 @@ func latestRuns[T any](ctx context.Context, db *DB, what, cols, table string, li
 	}
 	return out, db.mapErr(rows.Err())
 }
+
+// Statuses of the runs of the engines (group, screening and chain runs).
+const (
+	runRunning = "running"
+	runFailed  = "failed"
+)
+
+// failRun records that run id of a run history table stopped at at with
+// an error message; what names the run in errors.
+func (db *DB) failRun(ctx context.Context, table, what, id string, at time.Time, message string) error {
+	_, err := db.exec(ctx, `UPDATE `+table+` SET status = ?, finished_at = ?, message = ? WHERE id = ?`, runFailed, at.UTC(), message, id)
+	if err != nil {
+		return kamp.WrapError(kamp.ErrorCode(err), err, "cannot record the failure of %s %s", what, id)
+	}
+	return nil
+}
+
+// failRunningRuns marks the runs of a run history table left running by a
+// process that stopped as failed.
+func (db *DB) failRunningRuns(ctx context.Context, table, what string) error {
+	_, err := db.exec(ctx, `UPDATE `+table+` SET status = ?, finished_at = ?, message = ? WHERE status = ?`,
+		runFailed, db.Now().UTC(), "interrupted: kamp stopped during the run", runRunning)
+	if err != nil {
+		return kamp.WrapError(kamp.ErrorCode(err), err, "cannot close interrupted %s", what)
+	}
+	return nil
+}

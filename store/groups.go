@@ -16,9 +16,9 @@ import (
 
 // Statuses of a group run.
 const (
-	GroupRunRunning = "running"
+	GroupRunRunning = runRunning
 	GroupRunDone    = "done"
-	GroupRunFailed  = "failed"
+	GroupRunFailed  = runFailed
 )
 
 // GroupRun is one run of the control engine over the stored data (批次).
@@ -325,23 +325,13 @@ func (db *DB) StartGroupRun(ctx context.Context, run GroupRun) error {
 // FailGroupRun records that run stopped with an error message; its
 // results, if any were written, are not kept.
 func (db *DB) FailGroupRun(ctx context.Context, id string, at time.Time, message string) error {
-	_, err := db.exec(ctx, `UPDATE group_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?`,
-		GroupRunFailed, at.UTC(), message, id)
-	if err != nil {
-		return kamp.WrapError(kamp.ErrorCode(err), err, "cannot record the failure of group run %s", id)
-	}
-	return nil
+	return db.failRun(ctx, "group_runs", "group run", id, at, message)
 }
 
 // FailRunningGroupRuns marks runs left running by a process that stopped
 // as failed.
 func (db *DB) FailRunningGroupRuns(ctx context.Context) error {
-	_, err := db.exec(ctx, `UPDATE group_runs SET status = ?, finished_at = ?, message = ? WHERE status = ?`,
-		GroupRunFailed, db.Now().UTC(), "interrupted: kamp stopped during the run", GroupRunRunning)
-	if err != nil {
-		return kamp.WrapError(kamp.ErrorCode(err), err, "cannot close interrupted group runs")
-	}
-	return nil
+	return db.failRunningRuns(ctx, "group_runs", "group runs")
 }
 
 // groupChunk is the rows per multi-row INSERT of SaveGroupRun.

@@ -25,9 +25,9 @@ import (
 
 // Statuses of a screening run.
 const (
-	ScreeningRunning = "running"
+	ScreeningRunning = runRunning
 	ScreeningDone    = "done"
-	ScreeningFailed  = "failed"
+	ScreeningFailed  = runFailed
 )
 
 // Nomination operations.
@@ -414,22 +414,13 @@ func (db *DB) StartScreeningRun(ctx context.Context, run ScreeningRun) error {
 
 // FailScreeningRun records that a run stopped with an error message.
 func (db *DB) FailScreeningRun(ctx context.Context, id string, at time.Time, message string) error {
-	_, err := db.exec(ctx, `UPDATE screening_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?`, ScreeningFailed, at.UTC(), message, id)
-	if err != nil {
-		return kamp.WrapError(kamp.ErrorCode(err), err, "cannot record the failure of screening run %s", id)
-	}
-	return nil
+	return db.failRun(ctx, "screening_runs", "screening run", id, at, message)
 }
 
 // FailRunningScreeningRuns marks runs left running by a process that
 // stopped as failed.
 func (db *DB) FailRunningScreeningRuns(ctx context.Context) error {
-	_, err := db.exec(ctx, `UPDATE screening_runs SET status = ?, finished_at = ?, message = ? WHERE status = ?`,
-		ScreeningFailed, db.Now().UTC(), "interrupted: kamp stopped during the run", ScreeningRunning)
-	if err != nil {
-		return kamp.WrapError(kamp.ErrorCode(err), err, "cannot close interrupted screening runs")
-	}
-	return nil
+	return db.failRunningRuns(ctx, "screening_runs", "screening runs")
 }
 
 // SaveScreeningRun stores the result res of a run started with
