@@ -262,51 +262,27 @@ var prospectColumns = []export.Column{
 // exportProspects streams every prospect that matches q, in the page's
 // order, a store page at a time; exact amounts; audited.
 func (s *Server) exportProspects(w http.ResponseWriter, r *http.Request, a *auth, q chainQuery, f store.ProspectFilter, format export.Format) error {
-	f.Limit, f.LinkedUnits, f.UnitIDsOnly = exportChunk, -1, true
-	items, _, err := s.db.Prospects(r.Context(), a.Viewer, f)
-	if err != nil {
-		return err
-	}
 	filter := q.values()
 	filter.Del("page")
-	if err := s.auditExport(r, a, "prospects", format, filter); err != nil {
-		return err
-	}
-	attachment(w, format, "prospects-"+s.cfg.Now().UTC().Format("20060102")+format.Extension())
-	ew, err := export.New(format, w, "prospects", prospectColumns)
-	if err != nil {
-		return s.abortStream(r, err)
-	}
-	row := make([]string, 0, len(prospectColumns))
-	for {
-		for _, p := range items {
-			known := "0"
-			if p.Known {
-				known = "1"
-			}
-			units := make([]string, 0, len(p.LinkedUnits))
-			for _, u := range p.LinkedUnits {
-				units = append(units, u.ID)
-			}
-			row = append(row[:0], strconv.Itoa(p.Rank), p.Key, p.Counterparty, known, p.Name, p.Amount.String(),
-				strconv.FormatInt(p.Payments, 10), strconv.Itoa(p.Units), strings.Join(units, " "), p.Direction, p.Industry, p.Branch,
-				p.Status, p.AssigneeLogin, p.Note)
-			if err := ew.WriteRow(row); err != nil {
-				return s.abortStream(r, err)
-			}
+	job := exportJob{object: "prospects", filter: filter, file: "prospects-" + s.cfg.Now().UTC().Format("20060102") + format.Extension(),
+		sheet: "prospects", columns: prospectColumns}
+	return streamExport(s, w, r, a, format, job, func(offset int) ([]store.Prospect, error) {
+		f.Limit, f.Offset, f.LinkedUnits, f.UnitIDsOnly = exportChunk, offset, -1, true
+		items, _, err := s.db.Prospects(r.Context(), a.Viewer, f)
+		return items, err
+	}, func(p store.Prospect, cells []string) []string {
+		known := "0"
+		if p.Known {
+			known = "1"
 		}
-		if len(items) < f.Limit {
-			break
+		units := make([]string, 0, len(p.LinkedUnits))
+		for _, u := range p.LinkedUnits {
+			units = append(units, u.ID)
 		}
-		f.Offset += len(items)
-		if items, _, err = s.db.Prospects(r.Context(), a.Viewer, f); err != nil {
-			return s.abortStream(r, err)
-		}
-	}
-	if err := ew.Close(); err != nil {
-		return s.abortStream(r, err)
-	}
-	return nil
+		return append(cells, strconv.Itoa(p.Rank), p.Key, p.Counterparty, known, p.Name, p.Amount.String(),
+			strconv.FormatInt(p.Payments, 10), strconv.Itoa(p.Units), strings.Join(units, " "), p.Direction, p.Industry, p.Branch,
+			p.Status, p.AssigneeLogin, p.Note)
+	})
 }
 
 // handleChainRun serves POST /chain/runs: start a run over the payments

@@ -226,41 +226,16 @@ func groupRow(g store.GroupSummary, tier1 bool, row []string) []string {
 // exportGroups streams the limits report of every group that matches q,
 // in the page's order, a store page at a time.
 func (s *Server) exportGroups(w http.ResponseWriter, r *http.Request, a *auth, q groupQuery, f store.GroupFilter, format export.Format) error {
-	f.Limit = exportChunk
-	items, _, err := s.db.Groups(r.Context(), a.Viewer, f)
-	if err != nil {
-		return err
-	}
 	filter := q.values()
 	filter.Del("page")
-	if err := s.auditExport(r, a, "groups", format, filter); err != nil {
-		return err
-	}
-	attachment(w, format, "group-limits-"+s.cfg.Now().UTC().Format("20060102")+format.Extension())
-	ew, err := export.New(format, w, "groups", groupColumns)
-	if err != nil {
-		return s.abortStream(r, err)
-	}
 	tier1 := s.runLimits(r.Context()).Tier1 > 0
-	row := make([]string, 0, len(groupColumns))
-	for {
-		for _, g := range items {
-			if err := ew.WriteRow(groupRow(g, tier1, row)); err != nil {
-				return s.abortStream(r, err)
-			}
-		}
-		if len(items) < f.Limit {
-			break
-		}
-		f.Offset += len(items)
-		if items, _, err = s.db.Groups(r.Context(), a.Viewer, f); err != nil {
-			return s.abortStream(r, err)
-		}
-	}
-	if err := ew.Close(); err != nil {
-		return s.abortStream(r, err)
-	}
-	return nil
+	job := exportJob{object: "groups", filter: filter, file: "group-limits-" + s.cfg.Now().UTC().Format("20060102") + format.Extension(),
+		sheet: "groups", columns: groupColumns}
+	return streamExport(s, w, r, a, format, job, func(offset int) ([]store.GroupSummary, error) {
+		f.Limit, f.Offset = exportChunk, offset
+		items, _, err := s.db.Groups(r.Context(), a.Viewer, f)
+		return items, err
+	}, func(g store.GroupSummary, cells []string) []string { return groupRow(g, tier1, cells) })
 }
 
 // pathLine is one step of a control path, in words.

@@ -691,44 +691,18 @@ func (s *Server) exportScreening(w http.ResponseWriter, r *http.Request, a *auth
 	if err != nil {
 		return err
 	}
-	f := store.ScreeningFilter{Tier: q.Tier, Sort: q.Sort, Limit: exportChunk}
-	items, _, err := s.db.ScreeningResults(ctx, a.Viewer, run.ID, f)
-	if err != nil {
-		return err
-	}
 	filter := q.values()
 	filter.Del("page")
 	filter.Set("run", run.ID)
-	if err := s.auditExport(r, a, "screening", format, filter); err != nil {
-		return err
-	}
-	attachment(w, format, "screening-"+run.ID+format.Extension())
-	ew, err := export.New(format, w, "tiers", screeningColumns)
-	if err != nil {
-		return s.abortStream(r, err)
-	}
-	row := make([]string, 0, len(screeningColumns))
-	for {
-		for _, x := range items {
-			row = append(row[:0], strconv.Itoa(x.Rank), x.UnitID, x.Name, strconv.Itoa(x.Members),
-				strconv.FormatFloat(x.Score, 'g', -1, 64), strconv.FormatFloat(x.CumShare, 'g', -1, 64), x.Tier,
-				x.Indicators[0].String(), x.Indicators[1].String(), x.Indicators[2].String(), x.Indicators[3].String())
-			if err := ew.WriteRow(row); err != nil {
-				return s.abortStream(r, err)
-			}
-		}
-		if len(items) < f.Limit {
-			break
-		}
-		f.Offset += len(items)
-		if items, _, err = s.db.ScreeningResults(ctx, a.Viewer, run.ID, f); err != nil {
-			return s.abortStream(r, err)
-		}
-	}
-	if err := ew.Close(); err != nil {
-		return s.abortStream(r, err)
-	}
-	return nil
+	job := exportJob{object: "screening", filter: filter, file: "screening-" + run.ID + format.Extension(), sheet: "tiers", columns: screeningColumns}
+	return streamExport(s, w, r, a, format, job, func(offset int) ([]store.ScreeningResult, error) {
+		items, _, err := s.db.ScreeningResults(ctx, a.Viewer, run.ID, store.ScreeningFilter{Tier: q.Tier, Sort: q.Sort, Limit: exportChunk, Offset: offset})
+		return items, err
+	}, func(x store.ScreeningResult, cells []string) []string {
+		return append(cells, strconv.Itoa(x.Rank), x.UnitID, x.Name, strconv.Itoa(x.Members),
+			strconv.FormatFloat(x.Score, 'g', -1, 64), strconv.FormatFloat(x.CumShare, 'g', -1, 64), x.Tier,
+			x.Indicators[0].String(), x.Indicators[1].String(), x.Indicators[2].String(), x.Indicators[3].String())
+	})
 }
 
 // changeRow is a tier change as the compare page shows it.
