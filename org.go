@@ -107,6 +107,8 @@ const (
 	LevelSenior    = 2 // 高级经理
 	LevelManager   = 3 // 负责人: heads of departments and sub-branches
 	LevelExecutive = 4 // 行领导: branch and head-office executives
+	// MaxLevel is the highest authority level a person may have.
+	MaxLevel = 9
 )
 
 // Action is something a person may or may not do.

@@ -189,8 +189,8 @@ func (db *DB) UpdateUser(ctx context.Context, u kamp.User) (kamp.User, error) {
 	if !validRoles[u.Role] {
 		return u, kamp.Errorf(kamp.EINVALID, "unknown role %q", u.Role)
 	}
-	if u.Level < kamp.LevelStaff || u.Level > 9 {
-		return u, kamp.Errorf(kamp.EINVALID, "the authority level must be between 1 and 9, not %d", u.Level)
+	if u.Level < kamp.LevelStaff || u.Level > kamp.MaxLevel {
+		return u, kamp.Errorf(kamp.EINVALID, "the authority level must be between %d and %d, not %d", kamp.LevelStaff, kamp.MaxLevel, u.Level)
 	}
 	u.Name = strings.TrimSpace(u.Name)
 	if u.Name == "" {

@@ -24,9 +24,6 @@ const peoplePerPage = 50
 // minPassword is the shortest initial password the store accepts.
 const minPassword = 8
 
-// maxLevel is the highest authority level the store accepts.
-const maxLevel = 9
-
 // may returns EFORBIDDEN unless the signed-in person may do act (role and
 // authority level).
 func may(a *auth, act kamp.Action) error {
@@ -386,8 +383,8 @@ func readPersonFields(lang string, f url.Values, units []kamp.OrgUnit) (role, un
 	switch {
 	case !slices.Contains(kamp.Roles, role):
 		return role, unit, level, T(lang, "org.err.role")
-	case err != nil || level < kamp.LevelStaff || level > maxLevel:
-		return role, unit, level, T(lang, "org.err.level", maxLevel)
+	case err != nil || level < kamp.LevelStaff || level > kamp.MaxLevel:
+		return role, unit, level, T(lang, "org.err.level", kamp.MaxLevel)
 	case unit == "" && !kamp.BankWide(role):
 		return role, unit, level, T(lang, "org.err.unit_required")
 	case unit != "" && !slices.ContainsFunc(units, func(u kamp.OrgUnit) bool { return u.Code == unit }):
