@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -93,6 +94,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
+			if path := os.Getenv("KAMP_CPUPROFILE"); path != "" {
+				stop, err := startCPUProfile(path)
+				if err != nil {
+					fmt.Fprintf(stderr, "kamp %s: %v\n", c.name, err)
+					return 1
+				}
+				defer stop()
+			}
 			err := c.run(kamp.WithActor(ctx, kamp.ActorCLI), e, args[1:])
 			var ee exitError
 			switch {
@@ -113,6 +122,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "kamp: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// startCPUProfile writes a CPU profile of the command to path
+// (KAMP_CPUPROFILE, for docs/performance.md), until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("KAMP_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("KAMP_CPUPROFILE: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func usage(w io.Writer) {
