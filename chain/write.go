@@ -27,7 +27,7 @@ func WriteProspectsCSV(w io.Writer, ps []Prospect) error {
 	for _, p := range ps {
 		line = strconv.AppendInt(line[:0], int64(p.Rank), 10)
 		line = append(line, ',')
-		line = appendCSVField(line, p.Counterparty)
+		line = kamp.AppendCSVField(line, p.Counterparty)
 		line = append(line, ',')
 		line = appendBool(line, p.Known)
 		line = append(line, ',')
@@ -76,11 +76,11 @@ func WriteEdgesCSV(w io.Writer, es []Edge) error {
 // appendEdgeStart appends the fields of a row of chain-edges.csv before
 // first and last, with the comma after them.
 func appendEdgeStart(line []byte, e *Edge) []byte {
-	line = appendCSVField(line, e.Unit)
+	line = kamp.AppendCSVField(line, e.Unit)
 	line = append(line, ',')
 	line = append(line, e.Direction.String()...)
 	line = append(line, ',')
-	line = appendCSVField(line, e.Counterparty)
+	line = kamp.AppendCSVField(line, e.Counterparty)
 	line = append(line, ',')
 	line = appendBool(line, e.Known)
 	line = append(line, ',')
@@ -117,38 +117,4 @@ func appendBool(b []byte, v bool) []byte {
 		return append(b, '1')
 	}
 	return append(b, '0')
-}
-
-// appendCSVField appends f, quoted when it holds a comma, quote, line break
-// or leading space.
-func appendCSVField(b []byte, f string) []byte {
-	if !needsQuotes(f) {
-		return append(b, f...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(f); i++ {
-		if f[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, f[i])
-	}
-	return append(b, '"')
-}
-
-// needsQuotes reports whether f holds a comma, quote, line break or leading
-// space.
-func needsQuotes(f string) bool {
-	if f == "" {
-		return false
-	}
-	if f[0] == ' ' {
-		return true
-	}
-	for i := 0; i < len(f); i++ {
-		switch f[i] {
-		case ',', '"', '\r', '\n':
-			return true
-		}
-	}
-	return false
 }

@@ -36,7 +36,7 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 	for v := range int32(n) {
 		start[v] = len(rows)
 		id := len(rows)
-		rows = appendField(rows, in.IDs[v])
+		rows = kamp.AppendCSVField(rows, in.IDs[v])
 		idEnd := len(rows)
 		rows = append(rows, ',')
 		// Reuse the bytes of ids already written in this row: the ultimate
@@ -44,7 +44,7 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 		var ctrl, ctrlEnd int
 		if c := res.Controller[v]; c >= 0 {
 			ctrl = len(rows)
-			rows = appendField(rows, in.IDs[c])
+			rows = kamp.AppendCSVField(rows, in.IDs[c])
 			ctrlEnd = len(rows)
 		}
 		rows = append(rows, ',')
@@ -55,7 +55,7 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 		case u == res.Controller[v]:
 			rows = append(rows, rows[ctrl:ctrlEnd]...)
 		default:
-			rows = appendField(rows, in.IDs[u])
+			rows = kamp.AppendCSVField(rows, in.IDs[u])
 		}
 		ultEnd := len(rows)
 		rows = append(rows, ',')
@@ -67,7 +67,7 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 		case r == res.Controller[v]:
 			rows = append(rows, rows[ctrl:ctrlEnd]...)
 		default:
-			rows = appendField(rows, in.IDs[r])
+			rows = kamp.AppendCSVField(rows, in.IDs[r])
 		}
 		rows = append(rows, ',')
 		rows = appendBit(rows, res.InCycle[v])
@@ -107,7 +107,7 @@ func WriteGroupExposuresCSV(w io.Writer, in Input, rows []GroupExposure) error {
 		if _, err := bw.Write(buf); err != nil {
 			return fmt.Errorf("control: write group-exposures.csv: %w", err)
 		}
-		buf = appendField(buf[:0], in.IDs[r.GroupID])
+		buf = kamp.AppendCSVField(buf[:0], in.IDs[r.GroupID])
 		buf = append(buf, ',')
 		buf = strconv.AppendInt(buf, int64(r.Members), 10)
 		buf = append(buf, ',')
@@ -135,41 +135,6 @@ func WriteGroupExposuresCSV(w io.Writer, in Input, rows []GroupExposure) error {
 	}
 	return nil
 }
-
-// appendField appends s as a CSV field, quoted only when RFC 4180 needs it
-// (valid ids never do).
-func appendField(buf []byte, s string) []byte {
-	if !needsQuotes(s) {
-		return append(buf, s...)
-	}
-	buf = append(buf, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			buf = append(buf, '"')
-		}
-		buf = append(buf, s[i])
-	}
-	return append(buf, '"')
-}
-
-// needsQuotes reports whether s must be quoted in a CSV field: it holds a
-// comma, quote or line break, or starts with a space (which some readers
-// trim).
-func needsQuotes(s string) bool {
-	if s != "" && (s[0] == ' ' || s[0] == '\t') {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		if quoteByte[s[i]] {
-			return true
-		}
-	}
-	return false
-}
-
-// quoteByte marks the bytes that make a field need quotes: one table
-// lookup a byte, as ids are written millions of times.
-var quoteByte = [256]bool{',': true, '"': true, '\r': true, '\n': true}
 
 func appendBit(buf []byte, b bool) []byte {
 	if b {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/kampbank/kamp"
 )
@@ -29,7 +28,7 @@ func WriteTiersCSV(w io.Writer, d *Data, r *Result) error {
 	for rank, u := range r.Order {
 		line = strconv.AppendInt(line[:0], int64(rank+1), 10)
 		line = append(line, ',')
-		line = appendCSVField(line, d.ids[u])
+		line = kamp.AppendCSVField(line, d.ids[u])
 		line = append(line, ',')
 		line = strconv.AppendInt(line, int64(d.members[u]), 10)
 		line = append(line, ',')
@@ -47,22 +46,6 @@ func WriteTiersCSV(w io.Writer, d *Data, r *Result) error {
 		return fmt.Errorf("tiers.csv: %w", err)
 	}
 	return nil
-}
-
-// appendCSVField appends f, quoted when it holds a comma, quote, line break
-// or leading space.
-func appendCSVField(b []byte, f string) []byte {
-	if f == "" || (f[0] != ' ' && !strings.ContainsAny(f, ",\"\r\n")) {
-		return append(b, f...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(f); i++ {
-		if f[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, f[i])
-	}
-	return append(b, '"')
 }
 
 // WriteConcentrationJSON writes concentration.json, one JSON object:
