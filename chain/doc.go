@@ -37,7 +37,11 @@
 // strings, sorts each bucket (small enough for the cache) by radix on the
 // final edge order, and sums the runs of equal keys, buckets on parallel
 // goroutines; WriteResult writes the edges as they come, in order, without
-// keeping them. Unmatched names are interned in a table the shards share,
+// keeping them. So that the records, too, grow with the edges and not with
+// the payments, a shard compacts a bucket when it fills (64 chunks of 256
+// records at first, then twice what the last compaction left): it sorts
+// the bucket and folds each run of one edge into one record and its exact
+// sum. Unmatched names are interned in a table the shards share,
 // under striped locks, and name-only sides are looked up in a NameIndex, an
 // open-addressing table that costs fewer cache misses than a map of
 // strings. The result is byte-identical to Add's whatever shard takes which

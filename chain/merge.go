@@ -65,6 +65,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 	free := make(chan output, 2*workers+2) // buffers to reuse
 	newWorker := func() func(b int) {
 		var scratch, tmp []keyedRecord
+		var folds []fold
 		var runs []edgeRun
 		var cps []string
 		var clients []bool
@@ -83,9 +84,15 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			case out = <-free:
 			default:
 			}
-			scratch = scratch[:0]
-			a.eachRecord(shards, b, func(r *record) {
-				scratch = append(scratch, keyedRecord{rk.finalKey(r.key), *r})
+			scratch, folds = scratch[:0], folds[:0]
+			a.eachRecord(shards, b, func(r *record, bucketFolds []fold) {
+				k := keyedRecord{rk.finalKey(r.key), *r}
+				if r.rate == foldedRate {
+					// Folds are numbered per shard: renumber.
+					k.r.amount = uint64(len(folds))
+					folds = append(folds, bucketFolds[r.amount])
+				}
+				scratch = append(scratch, k)
 			})
 			// The sorted records, in scratch or tmp: both are reused.
 			sorted := sortKeyed(scratch, &tmp)
@@ -102,13 +109,20 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 				e := edgeRun{key: r.key, rank: uint32(key), first: r.date, last: r.date}
 				for ; i < len(scratch) && scratch[i].key == key; i++ {
 					r := &scratch[i].r
+					add, n, last := u128{}, int64(1), r.date
+					if r.rate == foldedRate {
+						f := &folds[r.amount]
+						add, n, last = f.sum, f.n, f.last
+					} else {
+						add = a.product(r.amount, r.rate)
+					}
 					var ok bool
-					if e.sum, ok = e.sum.add(a.product(r.amount, r.rate)); !ok {
+					if e.sum, ok = e.sum.add(add); !ok || n < 0 {
 						e.n = -1
 						break
 					}
-					e.n++
-					e.first, e.last = min(e.first, r.date), max(e.last, r.date)
+					e.n += n
+					e.first, e.last = min(e.first, r.date), max(e.last, last)
 				}
 				runs = append(runs, e)
 				if e.n < 0 {
@@ -387,8 +401,8 @@ type keyedRecord struct {
 }
 
 // eachRecord calls fn for every record of bucket b, shard after shard, in
-// the order they are stored.
-func (a *Accumulator) eachRecord(shards []*Shard, b int, fn func(*record)) {
+// the order they are stored, with the folds of the shard's bucket.
+func (a *Accumulator) eachRecord(shards []*Shard, b int, fn func(r *record, folds []fold)) {
 	for _, s := range shards {
 		bk := &s.buckets[b]
 		for ci, c := range bk.chunks {
@@ -397,7 +411,7 @@ func (a *Accumulator) eachRecord(shards []*Shard, b int, fn func(*record)) {
 				n = bk.n
 			}
 			for i := range c[:n] {
-				fn(&c[i])
+				fn(&c[i], bk.folds)
 			}
 		}
 	}

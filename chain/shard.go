@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 	"sync"
@@ -42,11 +43,35 @@ type record struct {
 type chunk [chunkLen]record
 
 // bucket is the records of one range of (unit, direction) in a Shard: the
-// chunks in order, the last one, tail, holding n records.
+// chunks in order, the last one, tail, holding n records, and the runs of
+// records compact has folded.
 type bucket struct {
 	tail   *chunk
 	n      int
 	chunks []*chunk
+	folds  []fold
+	// limit is the number of chunks at which the bucket is compacted
+	// next (0: minCompactChunks).
+	limit int
+}
+
+// A bucket is compacted when it fills minCompactChunks chunks (about
+// 390 KB), and after that whenever its chunks double, so that a shard's
+// records grow with the distinct edges, not with the payments: with many
+// payments per edge, most records fold away. On the demo banks, with about
+// one payment per edge, a shard of size M never compacts.
+var minCompactChunks = 64
+
+// foldedRate marks a record that stands for a run of records folded by
+// compact: its date is the run's first, its amount the index of the fold
+// in its bucket's folds.
+const foldedRate = ^uint32(0)
+
+// fold is the sum of a run of records of one edge, folded by compact.
+type fold struct {
+	sum  u128
+	n    int64 // payments; -1: the sum overflows
+	last int32
 }
 
 // rateMemo caches the rate index of the last month looked up for one
@@ -81,6 +106,9 @@ type Shard struct {
 	keys    []byte
 	pre     []preKey
 	touched uint64
+	// For compact: its buffers, and how many times it ran.
+	scratch, tmp []keyedRecord
+	compactions  int
 }
 
 // NewShard returns a new, empty Shard of a. It may be called concurrently
@@ -281,6 +309,11 @@ func (s *Shard) add(p *kamp.Payment, payerIdx, payeeIdx int32, pre []preKey) err
 func (s *Shard) put(r record) {
 	b := &s.buckets[(r.key>>32)>>s.a.bucketShift]
 	if b.tail == nil || b.n == chunkLen {
+		if len(b.chunks) >= cmp.Or(b.limit, minCompactChunks) {
+			s.compact(b)
+		}
+	}
+	if b.tail == nil || b.n == chunkLen {
 		b.tail = new(chunk)
 		b.chunks = append(b.chunks, b.tail)
 		b.n = 0
@@ -288,6 +321,80 @@ func (s *Shard) put(r record) {
 	b.tail[b.n] = r
 	b.n++
 	s.records++
+}
+
+// compact sorts the records of b by key and folds each run of two or more
+// records of one edge into one record and a fold, writing them back into
+// the first of b's chunks and dropping the others.
+func (s *Shard) compact(b *bucket) {
+	s.scratch = s.scratch[:0]
+	for ci, c := range b.chunks {
+		n := chunkLen
+		if ci == len(b.chunks)-1 {
+			n = b.n
+		}
+		for i := range c[:n] {
+			s.scratch = append(s.scratch, keyedRecord{c[i].key, c[i]})
+		}
+	}
+	sorted := sortKeyed(s.scratch, &s.tmp)
+	var folds []fold
+	out := 0
+	emit := func(r record) {
+		b.chunks[out/chunkLen][out%chunkLen] = r
+		out++
+	}
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].key == sorted[i].key {
+			j++
+		}
+		if r := sorted[i].r; j-i == 1 {
+			if r.rate == foldedRate {
+				// A fold of an earlier compaction, renumbered.
+				folds = append(folds, b.folds[r.amount])
+				r.amount = uint64(len(folds) - 1)
+			}
+			emit(r)
+			i = j
+			continue
+		}
+		f := fold{last: sorted[i].r.date}
+		first := sorted[i].r.date
+		for ; i < j; i++ {
+			r := &sorted[i].r
+			var add u128
+			n, last := int64(1), r.date
+			if r.rate == foldedRate {
+				g := &b.folds[r.amount]
+				add, n, last = g.sum, g.n, g.last
+			} else {
+				add = s.a.product(r.amount, r.rate)
+			}
+			first, f.last = min(first, r.date), max(f.last, last)
+			if f.n < 0 {
+				continue
+			}
+			var ok bool
+			if f.sum, ok = f.sum.add(add); !ok || n < 0 {
+				f.n = -1
+				continue
+			}
+			f.n += n
+		}
+		emit(record{key: sorted[i-1].r.key, amount: uint64(len(folds)), date: first, rate: foldedRate})
+		folds = append(folds, f)
+	}
+	used := (out + chunkLen - 1) / chunkLen
+	clear(b.chunks[used:])
+	b.chunks = b.chunks[:used]
+	b.tail, b.n = nil, 0
+	if used > 0 {
+		b.tail, b.n = b.chunks[used-1], out-(used-1)*chunkLen
+	}
+	b.folds = folds
+	b.limit = max(minCompactChunks, 2*used)
+	s.compactions++
 }
 
 // note counts a committed side in Stats and in the ambiguity report.

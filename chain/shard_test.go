@@ -446,3 +446,75 @@ func TestShardsNoUnits(t *testing.T) {
 		t.Errorf("%d edges, stats %+v", len(got.Edges), got.Stats)
 	}
 }
+
+// TestShardsCompact checks that shards compacting their buckets often give
+// exactly what Add gives, and that compaction holds the records down to
+// about the edges, not the payments.
+func TestShardsCompact(t *testing.T) {
+	defer func(n int) { minCompactChunks = n }(minCompactChunks)
+	minCompactChunks = 1
+	for seed := uint64(1); seed <= 6; seed++ {
+		// Few entities make long runs of one edge; more make edges that
+		// take no payment between two compactions.
+		w := newRandomWorld(seed, []int{14, 120}[seed%2], 30_000)
+		want := run(t, w.in, w.payments)
+		for _, k := range []int{1, 3} {
+			what := fmt.Sprintf("seed %d, %d shards", seed, k)
+			got, a := runShards(t, w.in, w.payments, k, seed, int(seed+uint64(k))%4)
+			sameResult(t, what, got, want)
+			sameWritten(t, what, a, want)
+			compactions, held, used := 0, 0, 0
+			for _, s := range a.shards {
+				compactions += s.compactions
+				for _, b := range s.buckets {
+					held += max(0, len(b.chunks)-1)*chunkLen + b.n
+					if len(b.chunks) > 0 {
+						used++
+					}
+				}
+			}
+			if compactions == 0 || seed%2 == 0 && int64(2*k*len(want.Edges)+2*used*chunkLen) >= want.Stats.Counted {
+				t.Fatalf("%s: %d compactions, %d edges, %d payments counted: the test tests nothing", what, compactions, len(want.Edges), want.Stats.Counted)
+			}
+			// A compacted bucket holds at most a record per edge, in
+			// whole chunks, and fills up to twice those chunks before it
+			// is compacted again.
+			if limit := 2*k*len(want.Edges) + 2*used*chunkLen; held > limit {
+				t.Errorf("%s: %d records held for %d edges and %d payments counted, want at most %d", what, held, len(want.Edges), want.Stats.Counted, limit)
+			}
+		}
+	}
+}
+
+// TestShardCompactOverflow checks that an exact sum past 128 bits inside a
+// fold is reported by Result.
+func TestShardCompactOverflow(t *testing.T) {
+	defer func(n int) { minCompactChunks = n }(minCompactChunks)
+	minCompactChunks = 1
+	in := worldInput(t, handWorld, "A", "B")
+	in.FX = []kamp.FXRate{{Date: "2024-01-01", Currency: "USD", Rate: 1 << 62}}
+	big := kamp.Payment{TxnID: "big", Date: "2024-01-02", PayerID: "A1", PayeeID: "B1", Amount: 1<<63 - 1, Currency: "USD"}
+	small := big
+	small.Amount, small.Currency = 1, ""
+	a, err := New(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.NewShard()
+	// Nine big payments among many small ones, all folded in one run.
+	for i := range 4 * chunkLen {
+		p := small
+		if i%100 == 0 && i < 900 {
+			p = big
+		}
+		if err := s.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.compactions == 0 {
+		t.Fatal("no compaction")
+	}
+	if _, err := a.Result(); err == nil || !strings.Contains(err.Error(), "overflows") {
+		t.Errorf("Result error %v, want an overflow", err)
+	}
+}
