@@ -19,8 +19,18 @@ import (
 	"github.com/kampbank/kamp/screen"
 )
 
-// chainMemoryLimit is the soft memory limit of kamp chain.
-const chainMemoryLimit = 1792 << 20
+// chainMemoryLimit returns the soft memory limit of kamp chain: half the
+// memory of the machine (or of its container), but at least 1792 MiB; 0
+// (none) when that memory is unknown. A limit below the live heap would
+// make the collector run without pause (at size L, 100M payments, it took
+// half the CPU), so the limit is a safety net, not a target.
+func chainMemoryLimit() int64 {
+	mem := physicalMemory()
+	if mem == 0 {
+		return 0
+	}
+	return max(1792<<20, int64(mem/2))
+}
 
 // runChain finds the counterparties of the strategic units in the payments
 // and writes prospects.csv and chain-edges.csv (engines.md §3, "Result
@@ -61,11 +71,11 @@ func runChain(ctx context.Context, e *env, args []string) error {
 
 	// The shards' records and the names are most of the memory, and the
 	// heap grows steadily while the payments are read: collect half as
-	// often as by default (the peak stays well under the limit, about
-	// 0.8 GB on 10M payments), but more often rather than let the heap
-	// pass 2 GiB, unless GOGC and GOMEMLIMIT say otherwise.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(chainMemoryLimit))
+	// often as by default (the peak is about 0.8 GB on 10M payments), but
+	// more often rather than let the heap pass chainMemoryLimit, unless
+	// GOGC and GOMEMLIMIT say otherwise.
+	if limit := chainMemoryLimit(); limit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
 	}
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
