@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // RateOne is the Rate of a currency to itself: 1 in units of 1e-10.
@@ -119,7 +120,7 @@ func (a *Accumulator) prepare(in *Input) error {
 	for i, u := range a.unitRoot {
 		unitOfRoot[u] = int32(i)
 	}
-	a.of = make([]rootUnit, n)
+	a.of = hugepage.Make[rootUnit](n)
 	for i, r := range in.Root {
 		u, ok := unitOfRoot[r]
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"slices"
 
+	"github.com/kampbank/kamp/hugepage"
 	"github.com/kampbank/kamp/names"
 )
 
@@ -36,7 +37,13 @@ func IndexNames(ns []string) *NameIndex {
 	for size < 2*len(ns) {
 		size *= 2
 	}
-	x := &NameIndex{slots: make([]uint64, size), mask: uint64(size - 1)}
+	// The data: per key an int32, a uvarint length and the key, which is
+	// rarely longer than the name.
+	room := 0
+	for _, n := range ns {
+		room += 4 + binary.MaxVarintLen32 + len(n)
+	}
+	x := &NameIndex{slots: hugepage.Make[uint64](size), mask: uint64(size - 1), data: hugepage.MakeCap[byte](room)}
 	var buf []byte
 	for i, n := range ns {
 		buf = names.AppendMatchKey(buf[:0], n)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // shardResult is Result for an accumulator whose payments came through its
@@ -265,7 +266,7 @@ type prospectFolder struct {
 }
 
 func newProspectFolder(nCP int) *prospectFolder {
-	return &prospectFolder{of: make([]int32, nCP)}
+	return &prospectFolder{of: hugepage.Make[int32](nCP)}
 }
 
 // readAhead reads, in tight loops whose cache misses overlap, what add will
@@ -465,7 +466,7 @@ func (a *Accumulator) rankCounterparties(workers int) *ranks {
 	}
 	wg.Wait()
 
-	rk := &ranks{ent: make([]uint32, len(a.ids)), n: len(a.ids) + len(all)}
+	rk := &ranks{ent: hugepage.Make[uint32](len(a.ids)), n: len(a.ids) + len(all)}
 	for si := range rk.name {
 		rk.name[si] = make([]uint32, len(a.shared.stripes[si].keys))
 	}

@@ -193,11 +193,3 @@ func parallel(n, workers int, f func(i int)) {
 	}
 	wg.Wait()
 }
-
-// makeBig returns a new slice of n elements for a large table: see
-// adviseHuge.
-func makeBig[T any](n int) []T {
-	b := make([]T, n)
-	adviseHuge(b)
-	return b
-}

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/kampbank/kamp/check"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // Entities are the rows of entities.csv as columns, in file order: entity i
@@ -143,11 +144,11 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 	}
 	// Gather the chunks into columns, each chunk at its place, in
 	// parallel; the ids share one string.
-	e := &Entities{IDs: makeBig[string](n), State: make([]bool, n), Client: make([]bool, n)}
-	buf := makeBig[byte](size)
+	e := &Entities{IDs: hugepage.Make[string](n), State: make([]bool, n), Client: make([]bool, n)}
+	buf := hugepage.Make[byte](size)
 	s := unsafe.String(unsafe.SliceData(buf), size)
-	ends := makeBig[uint32](n)
-	hashes := makeBig[uint64](n)
+	ends := hugepage.Make[uint32](n)
+	hashes := hugepage.Make[uint64](n)
 	first := make([]int, len(chunks)+1) // first entity of each chunk
 	bases := make([]uint32, len(chunks))
 	for i, c := range chunks {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/check"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // Exposures are the exposures of exposures.csv summed per entity in the
@@ -192,7 +193,7 @@ func loadExposures(ctx context.Context, t *table, ents *Entities, fx *FX, opt Op
 		return nil, err
 	}
 	// Sum per entity exactly, then round once.
-	hi, lo := makeBig[uint64](n), makeBig[uint64](n)
+	hi, lo := hugepage.Make[uint64](n), hugepage.Make[uint64](n)
 	for _, c := range chunks {
 		for k, v := range c.client {
 			var carry uint64

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // index finds the position of an id among a list of distinct ids. It is an
@@ -97,7 +99,7 @@ func buildIndex(seed maphash.Seed, arena string, ends []uint32, hashes []uint64,
 		for size < counts[p]+counts[p]/2+int(line) {
 			size *= 2
 		}
-		ix.parts[p] = partition{slots: makeBig[uint64](size * int(ix.words)), mask: uint64(size - 1), line: line}
+		ix.parts[p] = partition{slots: hugepage.Make[uint64](size * int(ix.words)), mask: uint64(size - 1), line: line}
 		sbits = max(sbits, uint(bits.TrailingZeros(uint(size))))
 	}
 	// The entries to insert, each its position and home slot, then its
@@ -123,7 +125,7 @@ func buildIndex(seed maphash.Seed, arena string, ends []uint32, hashes []uint64,
 		sum += c
 	}
 	stride := int(ix.words) + 1
-	entries := makeBig[uint64](n * stride)
+	entries := hugepage.Make[uint64](n * stride)
 	start := uint32(0)
 	for i, h := range hashes {
 		id := arena[start:ends[i]]

@@ -9,6 +9,7 @@ import (
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/check"
 	"github.com/kampbank/kamp/control"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // hundredPct is 100% in kamp.Share units.
@@ -72,7 +73,7 @@ func loadOwnership(ctx context.Context, t *table, ents *Entities, opt Options) (
 	chunks, err := scan(ctx, t, opt.Workers, reset, func(w int, recs records) *ownChunk {
 		sc := scratch[w]
 		if sc == nil {
-			sc = &ownScratch{sums: makeBig[int64](ents.Len())}
+			sc = &ownScratch{sums: hugepage.Make[int64](ents.Len())}
 			scratch[w] = sc
 		}
 		c := &ownChunk{probs: newProblems(t, opt.MaxProblems)}
@@ -211,7 +212,7 @@ func loadOwnership(ctx context.Context, t *table, ents *Entities, opt Options) (
 	if err := mergeProblems(t, opt.MaxProblems, probs, []*problems{sumProbs}); err != nil {
 		return nil, err
 	}
-	edges := makeBig[control.Edge](n)
+	edges := hugepage.Make[control.Edge](n)
 	at := make([]int, len(chunks))
 	for i := 1; i < len(chunks); i++ {
 		at[i] = at[i-1] + len(chunks[i-1].edges)

@@ -1,7 +1,6 @@
-package dataset
+package hugepage
 
 import (
-	"os"
 	"syscall"
 	"unsafe"
 )
@@ -9,13 +8,13 @@ import (
 // madvHugepage is MADV_HUGEPAGE of madvise(2).
 const madvHugepage = 14
 
-// adviseHuge asks the kernel to back the memory of b with transparent huge
+// Advise asks the kernel to back the memory of b with transparent huge
 // pages where the system allows it (transparent_hugepage set to madvise or
 // always). Large tables are written at random, and with 4 KiB pages every
 // page's first touch is a page fault (two, when it is read first), which
 // costs more than the work itself; a 2 MiB page faults once. Call it before
 // b is first touched. It is advice: any failure is ignored.
-func adviseHuge[T any](b []T) {
+func Advise[T any](b []T) {
 	const huge = 2 << 20
 	if len(b) == 0 {
 		return
@@ -31,7 +30,5 @@ func adviseHuge[T any](b []T) {
 		return
 	}
 	mem := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(b))), size)
-	if os.Getenv("NOHUGE") == "" {
-		_ = syscall.Madvise(mem[lo:hi], madvHugepage)
-	}
+	_ = syscall.Madvise(mem[lo:hi], madvHugepage)
 }
