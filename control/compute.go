@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // Result is the engine's output, one column entry per entity.
@@ -160,12 +161,12 @@ const (
 func newEngine(n int, ids []string, g adjacency) *engine {
 	e := &engine{
 		n: n, ids: ids, g: g,
-		key:     make([]int32, n),
-		cls:     make([]int32, n),
-		par:     make([]int32, n),
-		inCycle: make([]bool, n),
-		acc:     make([]kamp.Share, n),
-		agr:     make([]bool, n),
+		key:     hugepage.Make[int32](n),
+		cls:     hugepage.Make[int32](n),
+		par:     hugepage.Make[int32](n),
+		inCycle: hugepage.Make[bool](n),
+		acc:     hugepage.Make[kamp.Share](n),
+		agr:     hugepage.Make[bool](n),
 		visit:   newMarks(n),
 		walk:    newMarks(n),
 		nonmin:  newMarks(n),
@@ -316,7 +317,7 @@ func (e *engine) run() {
 	hs := e.g.hs
 	// index is 0 before a visit and done once the entity is solved.
 	const done = math.MaxInt32
-	e.index, e.low = make([]int32, n), make([]int32, n)
+	e.index, e.low = hugepage.Make[int32](n), hugepage.Make[int32](n)
 	index, low := e.index, e.low
 	var stack []int32
 	type frame struct{ v, pos, end int32 }
@@ -419,7 +420,7 @@ func (e *engine) single(v int32) {
 func (e *engine) cyclic(comp []int32) {
 	e.inK.ensure(e.n)
 	if e.loc == nil {
-		e.loc = make([]int32, e.n)
+		e.loc = hugepage.Make[int32](e.n)
 		e.qset = newMarks(e.n)
 	}
 	e.inK.reset()
@@ -585,6 +586,6 @@ func (e *engine) cyclic(comp []int32) {
 // ensure allocates the set for n entities on first use.
 func (s *marks) ensure(n int) {
 	if s.m == nil {
-		s.m = make([]uint32, n)
+		s.m = hugepage.Make[uint32](n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // Regime is a set of large-exposure thresholds, in basis points of tier-1
@@ -99,8 +100,8 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 	if tier1 < 0 {
 		return nil, kamp.Errorf(kamp.EINVALID, "control: tier-1 capital %s is negative", tier1)
 	}
-	sum := make([]kamp.Amount, n)
-	size := make([]int32, n)
+	sum := hugepage.Make[kamp.Amount](n)
+	size := hugepage.Make[int32](n)
 	for v, x := range exposure {
 		if x < 0 {
 			return nil, kamp.Errorf(kamp.EINVALID, "control: exposure of %s is negative (%s)", in.IDs[v], x)
@@ -148,7 +149,7 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 		exposure kamp.Amount
 		row      int32
 	}
-	keys := make([]key, len(rows))
+	keys := hugepage.Make[key](len(rows))
 	for i := range rows {
 		keys[i] = key{rows[i].Exposure, int32(i)}
 	}
@@ -161,7 +162,7 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 		}
 		return strings.Compare(in.IDs[rows[a.row].GroupID], in.IDs[rows[b.row].GroupID])
 	})
-	sorted := make([]GroupExposure, len(rows))
+	sorted := hugepage.Make[GroupExposure](len(rows))
 	for i, k := range keys {
 		sorted[i] = rows[k.row]
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // controlShare is the share that must be exceeded for control: 50% is not
@@ -96,7 +97,7 @@ func (g *adjacency) agr(p int32) bool         { return g.hs[p].sa&agreementBit !
 // when byHolder is set, by holder (neighbours are held entities), merging
 // duplicate pairs: shares summed, agreements OR-ed. Edges must be valid.
 func buildAdjacency(n int, edges []Edge, byHolder bool) adjacency {
-	off := make([]int32, n+1)
+	off := hugepage.Make[int32](n + 1)
 	for _, e := range edges {
 		k := e.Held
 		if byHolder {
@@ -107,7 +108,7 @@ func buildAdjacency(n int, edges []Edge, byHolder bool) adjacency {
 	for i := 1; i <= n; i++ {
 		off[i] += off[i-1]
 	}
-	hs := make([]holding, len(edges))
+	hs := hugepage.Make[holding](len(edges))
 	// off[k] serves as k's fill cursor, ending at the start of k+1.
 	for _, e := range edges {
 		k, o := e.Held, e.Holder
@@ -168,7 +169,7 @@ type marks struct {
 	cur uint32
 }
 
-func newMarks(n int) marks { return marks{m: make([]uint32, n)} }
+func newMarks(n int) marks { return marks{m: hugepage.Make[uint32](n)} }
 
 // reset empties the set.
 func (s *marks) reset() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // Groups lists the members of every group, as columns. Group i is rooted at
@@ -40,14 +41,14 @@ func NewGroups(in Input, res Result) (Groups, error) {
 	}
 	n := len(in.IDs)
 	order := SortedOrder(in.IDs)
-	g := Groups{Start: []int32{0}, Members: make([]int32, n), Index: make([]int32, n)}
-	size := make([]int32, n)
+	g := Groups{Start: []int32{0}, Members: hugepage.Make[int32](n), Index: hugepage.Make[int32](n)}
+	size := hugepage.Make[int32](n)
 	for _, r := range res.Root {
 		size[r]++
 	}
 	// Groups take the id order of their roots; each group's slot in Members
 	// is reserved, then filled walking entities in id order.
-	next := make([]int32, n)
+	next := hugepage.Make[int32](n)
 	for _, v := range order {
 		if res.Root[v] != v {
 			continue
@@ -100,7 +101,7 @@ func SortedOrder(ids []string) []int32 {
 // entity has too, or -1.
 func sortedOrder(ids []string) (order []int32, dup int32) {
 	n := len(ids)
-	order = make([]int32, n)
+	order = hugepage.Make[int32](n)
 	sorted, dup := true, -1
 	for i := range order {
 		order[i] = int32(i)
@@ -111,11 +112,11 @@ func sortedOrder(ids []string) (order []int32, dup int32) {
 	if sorted {
 		return order, -1
 	}
-	keys := make([]idKey, n)
+	keys := hugepage.Make[idKey](n)
 	for i, id := range ids {
 		keys[i] = idKey{prefix(id, 0), prefix(id, 8), int32(i), int32(min(len(id), 17))}
 	}
-	radixSort(keys, make([]idKey, n))
+	radixSort(keys, hugepage.Make[idKey](n))
 	// Ids equal in their first 8 bytes are ordered by the next 8, then by
 	// length (ids of at most 16 bytes that differ only in trailing zero
 	// bytes), then in full.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/hugepage"
 )
 
 // GroupsHeader is the header row of groups.csv.
@@ -31,7 +32,7 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 		return kamp.Errorf(kamp.EINVALID, "control: two entities have the id %q", in.IDs[dup])
 	}
 	n := len(in.IDs)
-	start := make([]int, n+1)
+	start := hugepage.Make[int](n + 1)
 	rows := make([]byte, 0, 48*n)
 	for v := range int32(n) {
 		start[v] = len(rows)
