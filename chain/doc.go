@@ -39,7 +39,8 @@
 // goroutines; WriteResult writes the edges as they come, in order, without
 // keeping them. So that the records, too, grow with the edges and not with
 // the payments, a shard compacts a bucket when it fills (64 chunks of 256
-// records at first, then twice what the last compaction left): it sorts
+// records at first, then twice what the last compaction left, or four
+// times when it saved less than a quarter): it sorts
 // the bucket and folds each run of one edge into one record and its exact
 // sum. Unmatched names are interned in a table the shards share,
 // under striped locks, and name-only sides are looked up in a NameIndex, an

@@ -56,10 +56,11 @@ type bucket struct {
 }
 
 // A bucket is compacted when it fills minCompactChunks chunks (about
-// 390 KB), and after that whenever its chunks double, so that a shard's
-// records grow with the distinct edges, not with the payments: with many
-// payments per edge, most records fold away. On the demo banks, with about
-// one payment per edge, a shard of size M never compacts.
+// 390 KB), and after that whenever its chunks double (quadruple, after a
+// compaction that saved little), so that a shard's records grow with the
+// distinct edges, not with the payments: with many payments per edge, most
+// records fold away. On the demo banks, with about one payment per edge, a
+// shard of size M never compacts.
 var minCompactChunks = 64
 
 // foldedRate marks a record that stands for a run of records folded by
@@ -385,7 +386,7 @@ func (s *Shard) compact(b *bucket) {
 		emit(record{key: sorted[i-1].r.key, amount: uint64(len(folds)), date: first, rate: foldedRate})
 		folds = append(folds, f)
 	}
-	used := (out + chunkLen - 1) / chunkLen
+	before, used := len(b.chunks), (out+chunkLen-1)/chunkLen
 	clear(b.chunks[used:])
 	b.chunks = b.chunks[:used]
 	b.tail, b.n = nil, 0
@@ -393,7 +394,14 @@ func (s *Shard) compact(b *bucket) {
 		b.tail, b.n = b.chunks[used-1], out-(used-1)*chunkLen
 	}
 	b.folds = folds
-	b.limit = max(minCompactChunks, 2*used)
+	// Compact again when the chunks double, or quadruple when this
+	// compaction saved less than a quarter (few payments per edge), which
+	// halves the work spent on compactions that save little.
+	growth := 2
+	if 4*used > 3*before {
+		growth = 4
+	}
+	b.limit = max(minCompactChunks, growth*used)
 	s.compactions++
 }
 
