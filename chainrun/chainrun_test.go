@@ -127,7 +127,7 @@ func TestRun(t *testing.T) {
 		if _, err := chainrun.Run(cctx, db, chainrun.Spec{By: "analyst"}, func(string, int, int) { cancel() }); err == nil {
 			t.Error("a cancelled run succeeded")
 		}
-		runs, err := db.ChainRuns(ctx, 10)
+		runs, _, err := db.ChainRuns(ctx, 0, 10)
 		if err != nil || len(runs) != 3 || runs[0].Status != store.ChainFailed {
 			t.Errorf("runs %+v %v", runs, err)
 		}

@@ -150,7 +150,7 @@ func TestRecomputeFailureRecorded(t *testing.T) {
 		if _, err := grouping.Recompute(ctx, db, 0, control.CN2018, nil); kamp.ErrorCode(err) != kamp.EINVALID {
 			t.Fatalf("Recompute without an EUR rate: %v, want EINVALID", err)
 		}
-		runs, err := db.GroupRuns(ctx, 5)
+		runs, _, err := db.GroupRuns(ctx, 0, 5)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -219,7 +219,7 @@ func TestRunAndWhatIf(t *testing.T) {
 		if moved == 0 {
 			t.Error("weighting loans alone moved no unit between tiers")
 		}
-		runs, _ := db.ScreeningRuns(ctx, 10)
+		runs, _, _ := db.ScreeningRuns(ctx, 0, 10)
 		if len(runs) != 1 {
 			t.Errorf("%d runs after a what-if, want 1", len(runs))
 		}

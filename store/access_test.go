@@ -265,16 +265,16 @@ func TestAccessRule(t *testing.T) {
 		if _, err := db.DecideRequest(ctx, users["lead"], cr.ID, true, ""); kamp.ErrorCode(err) != kamp.ENOTFOUND {
 			t.Errorf("the lead approved a request on a unit they cannot see: %v", err)
 		}
-		pending, err := db.ChangeRequests(ctx, store.System, kamp.RequestPending, "", 0)
+		pending, _, err := db.ChangeRequests(ctx, store.System, kamp.RequestPending, "", 0, 0)
 		if err != nil || len(pending) != 1 || pending[0].ID != cr.ID {
 			t.Fatalf("pending requests = %v, %v", pending, err)
 		}
 		v2, _ := db.ViewerFor(ctx, users["rm2"])
-		if got, err := db.ChangeRequests(ctx, v2, "", "", 0); err != nil || len(got) != 1 {
+		if got, _, err := db.ChangeRequests(ctx, v2, "", "", 0, 0); err != nil || len(got) != 1 {
 			t.Errorf("rm2 (sees a member of G) sees %d requests (%v)", len(got), err)
 		}
 		vx, _ := db.ViewerFor(ctx, users["nobody"])
-		if got, err := db.ChangeRequests(ctx, vx, "", "", 0); err != nil || len(got) != 0 {
+		if got, _, err := db.ChangeRequests(ctx, vx, "", "", 0, 0); err != nil || len(got) != 0 {
 			t.Errorf("nobody sees %d requests (%v)", len(got), err)
 		}
 		ctx2 := kamp.WithActor(ctx, "auditor")
@@ -406,6 +406,73 @@ func TestOrgUnitsEdit(t *testing.T) {
 		}
 		if _, _, err := db.SessionUser(ctx, sess.Token); err == nil {
 			t.Error("a disabled person's session still works")
+		}
+	})
+}
+
+// TestChangeRequestsPaging checks that the change requests page through
+// offsets without loss or repetition, the access rule applied before the
+// offset, and that more says whether a page follows.
+func TestChangeRequestsPaging(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		users := accessFixture(t, db)
+		ctx := kamp.WithActor(ctx, "analyst")
+		n := 0
+		for _, unit := range []string{"G", "X", "Y", "Z"} {
+			for _, login := range []string{"lead", "rm1", "rm101", "rm2", "hq"} {
+				if _, err := db.ProposeTeamChange(ctx, users["analyst"], unit, store.TeamAdd, login, "cover "+unit); err != nil {
+					t.Fatalf("%s on %s: %v", login, unit, err)
+				}
+				n++
+			}
+		}
+		rm2, err := db.ViewerFor(ctx, users["rm2"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name     string
+			v        store.Viewer
+			subjects []string
+		}{{"system", store.System, []string{"G", "X", "Y", "Z"}}, {"rm2", rm2, []string{"G", "X"}}} {
+			all, more, err := db.ChangeRequests(ctx, c.v, kamp.RequestPending, "", 0, store.MaxLimit)
+			if err != nil || more {
+				t.Fatalf("%s: all: %v (more %v)", c.name, err, more)
+			}
+			if want := n * len(c.subjects) / 4; len(all) != want {
+				t.Fatalf("%s: %d requests, want %d", c.name, len(all), want)
+			}
+			for i, cr := range all {
+				if !slices.Contains(c.subjects, cr.Subject) {
+					t.Errorf("%s: sees a request on %s", c.name, cr.Subject)
+				}
+				if i > 0 && cr.MadeAt.After(all[i-1].MadeAt) {
+					t.Errorf("%s: request %d is newer than the one before it", c.name, i)
+				}
+			}
+			var paged []kamp.ChangeRequest
+			for offset := 0; ; {
+				page, more, err := db.ChangeRequests(ctx, c.v, kamp.RequestPending, "", offset, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				paged = append(paged, page...)
+				offset += len(page)
+				if more != (offset < len(all)) || len(page) == 0 && more {
+					t.Fatalf("%s: at offset %d of %d, more = %v", c.name, offset, len(all), more)
+				}
+				if !more {
+					break
+				}
+			}
+			if len(paged) != len(all) {
+				t.Fatalf("%s: paged %d requests, want %d", c.name, len(paged), len(all))
+			}
+			for i := range all {
+				if paged[i].ID != all[i].ID {
+					t.Fatalf("%s: request %d is %s paged, %s at once", c.name, i, paged[i].ID, all[i].ID)
+				}
+			}
 		}
 	})
 }

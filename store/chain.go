@@ -400,12 +400,10 @@ func scanChainRun(sc interface{ Scan(...any) error }) (ChainRun, error) {
 	return r, err
 }
 
-// ChainRuns returns the latest limit runs (0: DefaultLimit), newest first.
-func (db *DB) ChainRuns(ctx context.Context, limit int) ([]ChainRun, error) {
-	if limit > MaxLimit {
-		limit = DefaultLimit
-	}
-	return latestRuns(ctx, db, "chain runs", chainRunCols, "chain_runs", limit, scanChainRun)
+// ChainRuns returns limit runs (0: DefaultLimit), newest first, from the
+// offset-th on; more says whether older runs follow.
+func (db *DB) ChainRuns(ctx context.Context, offset, limit int) (runs []ChainRun, more bool, err error) {
+	return latestRuns(ctx, db, "chain runs", chainRunCols, "chain_runs", offset, limit, scanChainRun)
 }
 
 // ChainRun returns one run, or ENOTFOUND.

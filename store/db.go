@@ -377,30 +377,33 @@ func (db *DB) Migrate(ctx context.Context) error {
 // scanner is a row that Scan reads: *sql.Row or *sql.Rows.
 type scanner = interface{ Scan(...any) error }
 
-// latestRuns reads the newest limit rows (0: DefaultLimit; over MaxLimit:
-// EINVALID) of a run history table, newest first, with scan; what names
-// the runs in errors.
-func latestRuns[T any](ctx context.Context, db *DB, what, cols, table string, limit int, scan func(scanner) (T, error)) ([]T, error) {
+// latestRuns reads limit rows (0: DefaultLimit; over MaxLimit: EINVALID) of
+// a run history table, newest first, from the offset-th on, with scan;
+// more says whether older rows follow. what names the runs in errors.
+func latestRuns[T any](ctx context.Context, db *DB, what, cols, table string, offset, limit int, scan func(scanner) (T, error)) (runs []T, more bool, err error) {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	if limit > MaxLimit {
-		return nil, kamp.Errorf(kamp.EINVALID, "limit must be between 1 and %d", MaxLimit)
+	if limit > MaxLimit || offset < 0 {
+		return nil, false, kamp.Errorf(kamp.EINVALID, "limit must be between 1 and %d, and the offset not negative", MaxLimit)
 	}
-	rows, err := db.query(ctx, `SELECT `+cols+` FROM `+table+` ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	// One more than asked for says whether more follow.
+	rows, err := db.query(ctx, `SELECT `+cols+` FROM `+table+` ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`, limit+1, offset)
 	if err != nil {
-		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read %s", what)
+		return nil, false, kamp.WrapError(kamp.EINTERNAL, err, "cannot read %s", what)
 	}
 	defer rows.Close()
-	var out []T
 	for rows.Next() {
 		r, err := scan(rows)
 		if err != nil {
-			return nil, db.mapErr(err)
+			return nil, false, db.mapErr(err)
 		}
-		out = append(out, r)
+		runs = append(runs, r)
 	}
-	return out, db.mapErr(rows.Err())
+	if len(runs) > limit {
+		runs, more = runs[:limit], true
+	}
+	return runs, more, db.mapErr(rows.Err())
 }
 
 // Statuses of the runs of the engines (group, screening and chain runs).

@@ -448,9 +448,10 @@ func scanGroupRun(sc interface{ Scan(...any) error }) (GroupRun, error) {
 	return r, err
 }
 
-// GroupRuns returns the latest limit runs (0: DefaultLimit), newest first.
-func (db *DB) GroupRuns(ctx context.Context, limit int) ([]GroupRun, error) {
-	return latestRuns(ctx, db, "group runs", groupRunCols, "group_runs", limit, scanGroupRun)
+// GroupRuns returns limit runs (0: DefaultLimit), newest first, from the
+// offset-th on; more says whether older runs follow.
+func (db *DB) GroupRuns(ctx context.Context, offset, limit int) (runs []GroupRun, more bool, err error) {
+	return latestRuns(ctx, db, "group runs", groupRunCols, "group_runs", offset, limit, scanGroupRun)
 }
 
 // LatestGroupRun returns the latest successful run, or ENOTFOUND when

@@ -272,12 +272,22 @@ func TestSaveGroupRun(t *testing.T) {
 		if err := db.FailGroupRun(ctx, "R3", at.Add(3*time.Hour), "boom"); err != nil {
 			t.Fatal(err)
 		}
-		runs, err := db.GroupRuns(ctx, 10)
+		runs, more, err := db.GroupRuns(ctx, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(runs) != 3 || runs[0].ID != "R3" || runs[0].Status != store.GroupRunFailed || runs[0].Message != "boom" || runs[2].ID != "R1" {
-			t.Errorf("GroupRuns = %+v", runs)
+		if len(runs) != 3 || more || runs[0].ID != "R3" || runs[0].Status != store.GroupRunFailed || runs[0].Message != "boom" || runs[2].ID != "R1" {
+			t.Errorf("GroupRuns = %+v (more %v)", runs, more)
+		}
+		// Paged: two, then the last one.
+		if page, more, err := db.GroupRuns(ctx, 0, 2); err != nil || len(page) != 2 || !more || page[1].ID != "R2" {
+			t.Errorf("GroupRuns(0, 2) = %+v, %v, %v", page, more, err)
+		}
+		if page, more, err := db.GroupRuns(ctx, 2, 2); err != nil || len(page) != 1 || more || page[0].ID != "R1" {
+			t.Errorf("GroupRuns(2, 2) = %+v, %v, %v", page, more, err)
+		}
+		if _, _, err := db.GroupRuns(ctx, 0, store.MaxLimit+1); kamp.ErrorCode(err) != kamp.EINVALID {
+			t.Errorf("GroupRuns over the limit: %v", err)
 		}
 		if latest, err := db.LatestGroupRun(ctx); err != nil || latest.ID != "R2" {
 			t.Errorf("LatestGroupRun = %v, %v; want R2", latest.ID, err)
@@ -289,7 +299,7 @@ func TestSaveGroupRun(t *testing.T) {
 		if err := db.FailRunningGroupRuns(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if runs, _ := db.GroupRuns(ctx, 1); len(runs) != 1 || runs[0].Status != store.GroupRunFailed {
+		if runs, _, _ := db.GroupRuns(ctx, 0, 1); len(runs) != 1 || runs[0].Status != store.GroupRunFailed {
 			t.Errorf("after FailRunningGroupRuns: %+v", runs)
 		}
 	})

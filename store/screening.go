@@ -492,10 +492,10 @@ func scanScreeningRun(sc interface{ Scan(...any) error }) (ScreeningRun, error) 
 	return r, nil
 }
 
-// ScreeningRuns returns the latest limit runs (0: DefaultLimit), newest
-// first.
-func (db *DB) ScreeningRuns(ctx context.Context, limit int) ([]ScreeningRun, error) {
-	return latestRuns(ctx, db, "screening runs", screeningRunCols, "screening_runs", limit, scanScreeningRun)
+// ScreeningRuns returns limit runs (0: DefaultLimit), newest first, from the
+// offset-th on; more says whether older runs follow.
+func (db *DB) ScreeningRuns(ctx context.Context, offset, limit int) (runs []ScreeningRun, more bool, err error) {
+	return latestRuns(ctx, db, "screening runs", screeningRunCols, "screening_runs", offset, limit, scanScreeningRun)
 }
 
 // ScreeningRun returns one run, or ENOTFOUND.

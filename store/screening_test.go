@@ -220,7 +220,7 @@ func TestScreeningRunsResultsAndScope(t *testing.T) {
 		}
 		// A second run on deposits: Y moves up, G down.
 		storeRun(t, db, "S2", "deposits_avg=1")
-		runs, err := db.ScreeningRuns(ctx, 10)
+		runs, _, err := db.ScreeningRuns(ctx, 0, 10)
 		if err != nil || len(runs) != 3 {
 			t.Fatalf("runs = %d (%v), want 3", len(runs), err)
 		}

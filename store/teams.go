@@ -285,8 +285,10 @@ func scanRequest(sc interface{ Scan(...any) error }) (kamp.ChangeRequest, error)
 }
 
 // ChangeRequests returns the change requests on units v may see, newest
-// first: those with status (all when ""), of subject (all when "").
-func (db *DB) ChangeRequests(ctx context.Context, v Viewer, status, subject string, limit int) ([]kamp.ChangeRequest, error) {
+// first: those with status (all when ""), of subject (all when ""), from
+// the offset-th on, at most limit of them; more says whether there are
+// others after them.
+func (db *DB) ChangeRequests(ctx context.Context, v Viewer, status, subject string, offset, limit int) (crs []kamp.ChangeRequest, more bool, err error) {
 	if limit <= 0 || limit > MaxLimit {
 		limit = DefaultLimit
 	}
@@ -300,33 +302,51 @@ func (db *DB) ChangeRequests(ctx context.Context, v Viewer, status, subject stri
 	}
 	rows, err := db.query(ctx, q+` ORDER BY r.made_at DESC, r.id`, args...)
 	if err != nil {
-		return nil, kamp.WrapError(kamp.EINTERNAL, err, "cannot read the change requests")
+		return nil, false, kamp.WrapError(kamp.EINTERNAL, err, "cannot read the change requests")
 	}
 	var all []kamp.ChangeRequest
 	for rows.Next() {
 		cr, err := scanRequest(rows)
 		if err != nil {
 			rows.Close()
-			return nil, db.mapErr(err)
+			return nil, false, db.mapErr(err)
 		}
 		all = append(all, cr)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, db.mapErr(err)
+		return nil, false, db.mapErr(err)
 	}
-	var out []kamp.ChangeRequest
+	// Which subjects v may see, in one query per chunk of them.
+	var subjects []string
+	seen := map[string]bool{}
 	for _, cr := range all {
-		if len(out) == limit {
-			break
-		}
-		if err := db.requestVisible(ctx, v, cr); err == nil {
-			out = append(out, cr)
-		} else if kamp.ErrorCode(err) != kamp.ENOTFOUND {
-			return nil, err
+		if cr.Kind != kamp.RequestAdoption && !seen[cr.Subject] {
+			seen[cr.Subject] = true
+			subjects = append(subjects, cr.Subject)
 		}
 	}
-	return out, nil
+	visible, err := db.UnitNames(ctx, v, subjects)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, cr := range all {
+		if cr.Kind == kamp.RequestAdoption && !v.all {
+			continue
+		}
+		if _, ok := visible[cr.Subject]; cr.Kind != kamp.RequestAdoption && !ok {
+			continue
+		}
+		if offset > 0 {
+			offset--
+			continue
+		}
+		if len(crs) == limit {
+			return crs, true, nil
+		}
+		crs = append(crs, cr)
+	}
+	return crs, false, nil
 }
 
 // ChangeRequest returns one change request, or ENOTFOUND when there is none

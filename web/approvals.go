@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/kampbank/kamp"
-	"github.com/kampbank/kamp/store"
 )
 
 // approvalsShown is how many requests the approvals inbox lists.
@@ -50,7 +49,7 @@ func (s *Server) handleApprovals(w http.ResponseWriter, r *http.Request, a *auth
 }
 
 func (s *Server) renderApprovals(w http.ResponseWriter, r *http.Request, a *auth, code int, p approvalsPage) error {
-	crs, err := s.db.ChangeRequests(r.Context(), a.Viewer, p.Status, "", approvalsShown)
+	crs, _, err := s.db.ChangeRequests(r.Context(), a.Viewer, p.Status, "", 0, approvalsShown)
 	if err != nil {
 		return err
 	}
@@ -124,7 +123,7 @@ func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request, a *auth) e
 
 // apiChangeRequests serves GET /api/v1/change-requests: the requests on
 // units the caller may see, newest first, filtered by status and subject,
-// paged (the newest store.MaxLimit are reachable).
+// paged.
 func (s *Server) apiChangeRequests(w http.ResponseWriter, r *http.Request, a *auth) error {
 	v := r.URL.Query()
 	offset, limit, err := offsetCursor(v)
@@ -135,10 +134,7 @@ func (s *Server) apiChangeRequests(w http.ResponseWriter, r *http.Request, a *au
 	if status != "" && !containsString(requestStatuses, status) {
 		return kamp.Errorf(kamp.EINVALID, "status must be pending, approved or rejected, not %q", status)
 	}
-	if offset >= store.MaxLimit {
-		return kamp.Errorf(kamp.EINVALID, "the list reaches the newest %d requests: filter by status or subject", store.MaxLimit)
-	}
-	crs, err := s.db.ChangeRequests(r.Context(), a.Viewer, status, subject, min(offset+limit+1, store.MaxLimit))
+	page, more, err := s.db.ChangeRequests(r.Context(), a.Viewer, status, subject, offset, limit)
 	if err != nil {
 		return err
 	}
@@ -146,12 +142,11 @@ func (s *Server) apiChangeRequests(w http.ResponseWriter, r *http.Request, a *au
 	if err != nil {
 		return err
 	}
-	page := pageOf(crs, offset, limit)
 	out := apiList[apiChangeRequest]{Items: make([]apiChangeRequest, 0, len(page))}
 	for _, cr := range page {
 		out.Items = append(out.Items, toAPIChangeRequest(cr, logins[cr.UserID]))
 	}
-	if len(page) > 0 && offset+len(page) < len(crs) {
+	if more {
 		out.NextCursor = encodeCursor("o:" + strconv.Itoa(offset+len(page)))
 	}
 	s.writeJSON(w, r, http.StatusOK, out)

@@ -238,7 +238,7 @@ func (s *Server) handleChain(w http.ResponseWriter, r *http.Request, a *auth) er
 			return err
 		}
 	}
-	if p.Runs, err = s.db.ChainRuns(ctx, chainRunsShown); err != nil {
+	if p.Runs, _, err = s.db.ChainRuns(ctx, 0, chainRunsShown); err != nil {
 		return err
 	}
 	if run, err := s.db.LatestChainRun(ctx); err == nil {

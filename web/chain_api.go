@@ -290,8 +290,9 @@ type apiChainJob struct {
 
 // apiChainRuns is the answer of GET /api/v1/chain/runs.
 type apiChainRuns struct {
-	Items []apiChainRun `json:"items"`
-	Job   apiChainJob   `json:"job"`
+	Items      []apiChainRun `json:"items"`
+	NextCursor string        `json:"next_cursor"`
+	Job        apiChainJob   `json:"job"`
 }
 
 func (s *Server) chainJobJSON() apiChainJob {
@@ -306,20 +307,23 @@ func (s *Server) chainJobJSON() apiChainJob {
 	return j
 }
 
-// apiChainRuns serves GET /api/v1/chain/runs: the latest runs, newest
-// first (limit, default 50), and the background run's state.
+// apiChainRuns serves GET /api/v1/chain/runs: the runs, newest first,
+// paged, and the background run's state.
 func (s *Server) apiChainRuns(w http.ResponseWriter, r *http.Request, a *auth) error {
-	limit, err := limitParam(r.URL.Query())
+	offset, limit, err := offsetCursor(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	runs, err := s.db.ChainRuns(r.Context(), limit)
+	runs, more, err := s.db.ChainRuns(r.Context(), offset, limit)
 	if err != nil {
 		return err
 	}
 	out := apiChainRuns{Items: make([]apiChainRun, 0, len(runs)), Job: s.chainJobJSON()}
 	for _, run := range runs {
 		out.Items = append(out.Items, toAPIChainRun(run))
+	}
+	if more {
+		out.NextCursor = encodeCursor("o:" + strconv.Itoa(offset+len(runs)))
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil

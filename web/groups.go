@@ -193,7 +193,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request, a *auth) e
 	}
 	p := groupsPage{listNav: newListNav("/groups", q.values(), q.Page, total, groupsPerPage), Query: q, Items: items, Total: total,
 		Statuses: store.GroupStatuses, Sorts: store.GroupSorts, Job: s.groups.state(), Tier1: s.runLimits(r.Context()).Tier1 > 0}
-	if p.Runs, err = s.db.GroupRuns(r.Context(), runsShown); err != nil {
+	if p.Runs, _, err = s.db.GroupRuns(r.Context(), 0, runsShown); err != nil {
 		return err
 	}
 	if run, err := s.db.LatestGroupRun(r.Context()); err == nil {

@@ -271,7 +271,7 @@ func TestRecomputeInBackground(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	runs, err := e.db.GroupRuns(context.Background(), 10)
+	runs, _, err := e.db.GroupRuns(context.Background(), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

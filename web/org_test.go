@@ -253,7 +253,7 @@ func TestOrgPages(t *testing.T) {
 // requestOf returns the only pending change request on unit.
 func requestOf(t *testing.T, db *store.DB, unit string) kamp.ChangeRequest {
 	t.Helper()
-	crs, err := db.ChangeRequests(context.Background(), store.System, kamp.RequestPending, unit, 10)
+	crs, _, err := db.ChangeRequests(context.Background(), store.System, kamp.RequestPending, unit, 0, 10)
 	if err != nil || len(crs) != 1 {
 		t.Fatalf("pending requests on %s: %+v %v", unit, crs, err)
 	}

@@ -127,7 +127,7 @@ func (s *Server) apiProposeOverride(w http.ResponseWriter, r *http.Request, a *a
 		return err
 	}
 	if key != "" {
-		pending, err := s.db.ChangeRequests(r.Context(), a.Viewer, kamp.RequestPending, id, store.MaxLimit)
+		pending, _, err := s.db.ChangeRequests(r.Context(), a.Viewer, kamp.RequestPending, id, 0, store.MaxLimit)
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func TestGroupOverrideFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "proposed=1") {
 		t.Fatalf("propose: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	pending, err := e.db.ChangeRequests(context.Background(), store.System, kamp.RequestPending, "G1", 0)
+	pending, _, err := e.db.ChangeRequests(context.Background(), store.System, kamp.RequestPending, "G1", 0, 0)
 	if err != nil || len(pending) != 1 || pending[0].Kind != kamp.RequestGroup || pending[0].EntityID != "N1" {
 		t.Fatalf("pending = %+v, %v", pending, err)
 	}

@@ -322,7 +322,7 @@ func (s *Server) renderScreening(w http.ResponseWriter, r *http.Request, a *auth
 		return err
 	}
 	var err error
-	if p.Runs, err = s.db.ScreeningRuns(ctx, screeningRunsShown); err != nil {
+	if p.Runs, _, err = s.db.ScreeningRuns(ctx, 0, screeningRunsShown); err != nil {
 		return err
 	}
 	p.Tiers, p.Sorts = store.Tiers, store.ScreeningSorts
@@ -727,7 +727,7 @@ func (s *Server) handleScreeningCompare(w http.ResponseWriter, r *http.Request, 
 	ctx := r.Context()
 	p := comparePage{From: r.URL.Query().Get("from"), To: r.URL.Query().Get("to"), Tiers: store.Tiers}
 	var err error
-	if p.Runs, err = s.db.ScreeningRuns(ctx, screeningRunsShown); err != nil {
+	if p.Runs, _, err = s.db.ScreeningRuns(ctx, 0, screeningRunsShown); err != nil {
 		return err
 	}
 	if p.From == "" && p.To == "" && len(p.Runs) >= 2 {

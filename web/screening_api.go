@@ -123,26 +123,22 @@ func toAPIScreeningResult(x store.ScreeningResult) apiScreeningResult {
 }
 
 // apiScreenings serves GET /api/v1/screenings: the stored runs, newest
-// first, paged (the newest store.MaxLimit are reachable).
+// first, paged.
 func (s *Server) apiScreenings(w http.ResponseWriter, r *http.Request, a *auth) error {
 	offset, limit, err := offsetCursor(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if offset >= store.MaxLimit {
-		return kamp.Errorf(kamp.EINVALID, "the list reaches the newest %d runs", store.MaxLimit)
-	}
-	runs, err := s.db.ScreeningRuns(r.Context(), min(offset+limit+1, store.MaxLimit))
+	runs, more, err := s.db.ScreeningRuns(r.Context(), offset, limit)
 	if err != nil {
 		return err
 	}
-	page := pageOf(runs, offset, limit)
-	out := apiList[apiScreeningRun]{Items: make([]apiScreeningRun, 0, len(page))}
-	for _, run := range page {
+	out := apiList[apiScreeningRun]{Items: make([]apiScreeningRun, 0, len(runs))}
+	for _, run := range runs {
 		out.Items = append(out.Items, toAPIScreeningRun(run))
 	}
-	if len(page) > 0 && offset+len(page) < len(runs) {
-		out.NextCursor = encodeCursor("o:" + strconv.Itoa(offset+len(page)))
+	if more {
+		out.NextCursor = encodeCursor("o:" + strconv.Itoa(offset+len(runs)))
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
@@ -410,7 +406,7 @@ func (s *Server) apiNomination(w http.ResponseWriter, r *http.Request, a *auth) 
 		return err
 	}
 	if key != "" {
-		crs, err := s.db.ChangeRequests(r.Context(), a.Viewer, kamp.RequestPending, body.UnitID, store.MaxLimit)
+		crs, _, err := s.db.ChangeRequests(r.Context(), a.Viewer, kamp.RequestPending, body.UnitID, 0, store.MaxLimit)
 		if err != nil {
 			return err
 		}

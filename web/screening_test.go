@@ -187,7 +187,7 @@ func TestScreeningWorkspace(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, "<html") || !strings.Contains(body, T(LangZH, "screening.whatif")) {
 			t.Errorf("what-if page: %d", resp.StatusCode)
 		}
-		if runs, _ := db.ScreeningRuns(context.Background(), 10); len(runs) != 1 {
+		if runs, _, _ := db.ScreeningRuns(context.Background(), 0, 10); len(runs) != 1 {
 			t.Errorf("%d runs after what-ifs, want 1", len(runs))
 		}
 
@@ -259,7 +259,7 @@ func TestNominationApproved(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("nominate: %d\n%s", resp.StatusCode, body)
 		}
-		crs, err := db.ChangeRequests(context.Background(), store.System, kamp.RequestPending, "P1", 10)
+		crs, _, err := db.ChangeRequests(context.Background(), store.System, kamp.RequestPending, "P1", 0, 10)
 		if err != nil || len(crs) != 1 || crs[0].Kind != kamp.RequestNomination || crs[0].Detail != "key" {
 			t.Fatalf("pending = %+v (%v)", crs, err)
 		}

@@ -210,7 +210,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, a *auth, sta
 			p.History = append(p.History, m)
 		}
 	}
-	crs, err := s.db.ChangeRequests(ctx, a.Viewer, "", id, requestsShown)
+	crs, _, err := s.db.ChangeRequests(ctx, a.Viewer, "", id, 0, requestsShown)
 	if err != nil {
 		return err
 	}
@@ -529,7 +529,7 @@ func (s *Server) pendingRequestOf(ctx context.Context, a *auth, unit, op, login 
 	if err != nil {
 		return kamp.ChangeRequest{}, false, err
 	}
-	crs, err := s.db.ChangeRequests(ctx, a.Viewer, kamp.RequestPending, unit, store.MaxLimit)
+	crs, _, err := s.db.ChangeRequests(ctx, a.Viewer, kamp.RequestPending, unit, 0, store.MaxLimit)
 	if err != nil {
 		return kamp.ChangeRequest{}, false, err
 	}

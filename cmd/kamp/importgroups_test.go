@@ -32,7 +32,7 @@ func TestImportRecomputesGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	runs, err := st.GroupRuns(context.Background(), 10)
+	runs, _, err := st.GroupRuns(context.Background(), 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
