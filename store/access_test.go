@@ -476,3 +476,22 @@ func TestChangeRequestsPaging(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeRequestID checks that a proposal takes the id of its context,
+// and that a second proposal with that id is refused as a conflict.
+func TestChangeRequestID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		users := accessFixture(t, db)
+		ctx := store.WithChangeRequestID(kamp.WithActor(ctx, "analyst"), "q-fixed")
+		cr, err := db.ProposeTeamChange(ctx, users["analyst"], "G", store.TeamAdd, "lead", "cover G")
+		if err != nil || cr.ID != "q-fixed" {
+			t.Fatalf("first proposal: %+v, %v", cr, err)
+		}
+		if got, err := db.ChangeRequest(ctx, store.System, "q-fixed"); err != nil || got.Subject != "G" {
+			t.Fatalf("stored: %+v, %v", got, err)
+		}
+		if _, err := db.ProposeTeamChange(ctx, users["analyst"], "X", store.TeamAdd, "lead", "cover X"); kamp.ErrorCode(err) != kamp.ECONFLICT {
+			t.Errorf("a second proposal with the same id: %v, want ECONFLICT", err)
+		}
+	})
+}

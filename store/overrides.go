@@ -60,7 +60,7 @@ func (db *DB) ProposeGroupOverride(ctx context.Context, maker kamp.User, groupID
 	if err != nil {
 		return cr, err
 	}
-	cr = kamp.ChangeRequest{ID: NewID(), Kind: kamp.RequestGroup, Subject: groupID, Op: op, EntityID: e.ID,
+	cr = kamp.ChangeRequest{ID: changeRequestID(ctx), Kind: kamp.RequestGroup, Subject: groupID, Op: op, EntityID: e.ID,
 		Reason: reason, Status: kamp.RequestPending, MadeBy: maker.Login, MadeAt: db.Now().UTC().Truncate(time.Microsecond)}
 	err = db.Transact(ctx, func(tx *Tx) error {
 		if err := db.checkOverride(ctx, tx, groupID, op, e.ID); err != nil {

@@ -939,7 +939,7 @@ func (db *DB) ProposeNomination(ctx context.Context, maker kamp.User, unitID, op
 	if reason == "" {
 		return cr, kamp.Errorf(kamp.EINVALID, "say why: a reason is required")
 	}
-	cr = kamp.ChangeRequest{ID: NewID(), Kind: kamp.RequestNomination, Subject: unitID, Op: op, Detail: tier,
+	cr = kamp.ChangeRequest{ID: changeRequestID(ctx), Kind: kamp.RequestNomination, Subject: unitID, Op: op, Detail: tier,
 		Reason: reason, Status: kamp.RequestPending, MadeBy: maker.Login, MadeAt: db.Now().UTC().Truncate(time.Microsecond)}
 	err = db.Transact(ctx, func(tx *Tx) error {
 		if err := db.checkNomination(ctx, tx, cr); err != nil {
@@ -1026,7 +1026,7 @@ func (db *DB) ProposeAdoption(ctx context.Context, maker kamp.User, runID, reaso
 	if reason == "" {
 		return cr, kamp.Errorf(kamp.EINVALID, "say why: a reason is required")
 	}
-	cr = kamp.ChangeRequest{ID: NewID(), Kind: kamp.RequestAdoption, Subject: runID, Op: AdoptionOp, Detail: runID,
+	cr = kamp.ChangeRequest{ID: changeRequestID(ctx), Kind: kamp.RequestAdoption, Subject: runID, Op: AdoptionOp, Detail: runID,
 		Reason: reason, Status: kamp.RequestPending, MadeBy: maker.Login, MadeAt: db.Now().UTC().Truncate(time.Microsecond)}
 	err = db.Transact(ctx, func(tx *Tx) error {
 		var pending int

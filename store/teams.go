@@ -237,7 +237,7 @@ func (db *DB) ProposeTeamChange(ctx context.Context, maker kamp.User, unitID, op
 	if err != nil {
 		return cr, err
 	}
-	cr = kamp.ChangeRequest{ID: NewID(), Kind: kamp.RequestTeam, Subject: unitID, Op: op, UserID: person.ID, UserName: person.Name,
+	cr = kamp.ChangeRequest{ID: changeRequestID(ctx), Kind: kamp.RequestTeam, Subject: unitID, Op: op, UserID: person.ID, UserName: person.Name,
 		Reason: reason, Status: kamp.RequestPending, MadeBy: maker.Login, MadeAt: db.Now().UTC().Truncate(time.Microsecond)}
 	err = db.Transact(ctx, func(tx *Tx) error {
 		if err := db.checkTeamChange(ctx, tx, unitID, op, person); err != nil {
@@ -254,6 +254,26 @@ func (db *DB) ProposeTeamChange(ctx context.Context, maker kamp.User, unitID, op
 		return db.insertRequest(ctx, tx, cr)
 	})
 	return cr, err
+}
+
+// changeRequestIDKey is the context key of WithChangeRequestID.
+type changeRequestIDKey struct{}
+
+// WithChangeRequestID returns a context under which the change request a
+// Propose method makes gets id instead of a new one: the web server derives
+// it from the caller's Idempotency-Key, so that a retry finds the request
+// the first attempt made. A second request with the same id is refused
+// (ECONFLICT).
+func WithChangeRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, changeRequestIDKey{}, id)
+}
+
+// changeRequestID returns the id set by WithChangeRequestID, or a new one.
+func changeRequestID(ctx context.Context) string {
+	if id, ok := ctx.Value(changeRequestIDKey{}).(string); ok && id != "" {
+		return id
+	}
+	return NewID()
 }
 
 // insertRequest records a new change request in tx, with its audit event.

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -342,6 +345,47 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, a *auth) erro
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
+}
+
+// idempotentID derives the id of what a POST creates from the caller and
+// their Idempotency-Key, per kind of thing (scope), so that a retry by the
+// same person finds what the first attempt created, across restarts,
+// without a table of keys.
+func idempotentID(prefix, scope, userID, key string) string {
+	sum := sha256.Sum256([]byte("kamp-" + scope + "\x00" + userID + "\x00" + key))
+	return prefix + hex.EncodeToString(sum[:12])
+}
+
+// proposedBefore prepares a proposal (a change request) made with an
+// Idempotency-Key (checked here): the request gets an id derived from the caller and the
+// key, per scope (under the returned context), and when the first attempt
+// already made it, whatever its status now, proposedBefore answers with it
+// (200) and returns done. Without a key it does nothing.
+func (s *Server) proposedBefore(w http.ResponseWriter, r *http.Request, a *auth, scope string) (ctx context.Context, done bool, err error) {
+	ctx = r.Context()
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if err := checkIdempotencyKey(key); err != nil || key == "" {
+		return ctx, false, err
+	}
+	id := idempotentID("q", scope, a.User.ID, key)
+	cr, err := s.db.ChangeRequest(ctx, a.Viewer, id)
+	switch {
+	case kamp.ErrorCode(err) == kamp.ENOTFOUND:
+		return store.WithChangeRequestID(ctx, id), false, nil
+	case err != nil:
+		return ctx, false, err
+	}
+	login := ""
+	if cr.Kind == kamp.RequestTeam {
+		logins, _, err := s.loginsByID(ctx)
+		if err != nil {
+			return ctx, false, err
+		}
+		login = logins[cr.UserID]
+	}
+	w.Header().Set("Location", "/api/v1/change-requests?subject="+url.QueryEscape(cr.Subject))
+	s.writeJSON(w, r, http.StatusOK, toAPIChangeRequest(cr, login))
+	return ctx, true, nil
 }
 
 // checkIdempotencyKey validates an Idempotency-Key header.

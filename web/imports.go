@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -165,12 +163,8 @@ type uploadRequest struct {
 }
 
 // idempotentBatchID derives the batch id of an upload from the caller's
-// Idempotency-Key, so that a retry by the same user finds the batch the
-// first attempt created, across restarts, without a table of keys.
-func idempotentBatchID(userID, key string) string {
-	sum := sha256.Sum256([]byte("kamp-import\x00" + userID + "\x00" + key))
-	return "k" + hex.EncodeToString(sum[:12])
-}
+// Idempotency-Key.
+func idempotentBatchID(userID, key string) string { return idempotentID("k", "import", userID, key) }
 
 // allowedUploadSuffixes are the file forms an upload accepts.
 var allowedUploadSuffixes = []string{".csv", ".csv.gz", ".xlsx", ".xml", ".json", ".jsonl"}

@@ -470,6 +470,20 @@ func TestTeamAPI(t *testing.T) {
 		if resp.StatusCode != http.StatusConflict {
 			t.Errorf("reject an approved request: %d", resp.StatusCode)
 		}
+		// A late retry of the proposal, with its key, answers with the
+		// approved request: no second proposal, no conflict.
+		resp, out = e.api(lead, "POST", "/api/v1/teams/C1/changes", strings.NewReader(body), hdr)
+		var late apiChangeRequest
+		if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(out), &late) != nil || late.ID != first.ID || late.Status != kamp.RequestApproved || late.Login != "bjrm" {
+			t.Errorf("late retry: %d %s", resp.StatusCode, out)
+		}
+		// The same key from someone else is theirs: a new proposal.
+		other := map[string]string{"Content-Type": "application/json", "Idempotency-Key": "k-1"}
+		resp, out = e.api(ana, "POST", "/api/v1/teams/C1/changes", strings.NewReader(`{"op":"remove","login":"bjrm","reason":"moved"}`), other)
+		var theirs apiChangeRequest
+		if resp.StatusCode != http.StatusCreated || json.Unmarshal([]byte(out), &theirs) != nil || theirs.ID == first.ID || theirs.MadeBy != "ana" {
+			t.Errorf("another person's key: %d %s", resp.StatusCode, out)
+		}
 		// The team has bjrm now, and the history keeps every spell.
 		resp, out = e.api(ana, "GET", "/api/v1/teams/C1", nil, nil)
 		var team apiTeamDetail

@@ -111,13 +111,9 @@ type apiOverrideBody struct {
 // apiProposeOverride serves POST /api/v1/groups/{id}/overrides: a
 // proposal, answered 201 with the change request that now waits for a
 // second person's approval (POST /api/v1/change-requests/{id}/approval).
-// With an Idempotency-Key, a retry finds the caller's pending request for
-// the same entity and returns it (200).
+// With an Idempotency-Key, a retry returns the first attempt's request
+// (200), whatever its status now.
 func (s *Server) apiProposeOverride(w http.ResponseWriter, r *http.Request, a *auth) error {
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if err := checkIdempotencyKey(key); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
 	var body apiOverrideBody
 	if err := readJSON(w, r, &body); err != nil {
@@ -126,19 +122,11 @@ func (s *Server) apiProposeOverride(w http.ResponseWriter, r *http.Request, a *a
 	if err := checkReason(body.Reason); err != nil {
 		return err
 	}
-	if key != "" {
-		pending, _, err := s.db.ChangeRequests(r.Context(), a.Viewer, kamp.RequestPending, id, 0, store.MaxLimit)
-		if err != nil {
-			return err
-		}
-		for _, cr := range pending {
-			if cr.Kind == kamp.RequestGroup && cr.MadeBy == a.User.Login && cr.Op == body.Op && cr.EntityID == body.EntityID {
-				s.writeJSON(w, r, http.StatusOK, toAPIChangeRequest(cr, ""))
-				return nil
-			}
-		}
+	ctx, done, err := s.proposedBefore(w, r, a, "override")
+	if err != nil || done {
+		return err
 	}
-	cr, err := s.db.ProposeGroupOverride(r.Context(), *a.User, id, body.Op, body.EntityID, body.Reason)
+	cr, err := s.db.ProposeGroupOverride(ctx, *a.User, id, body.Op, body.EntityID, body.Reason)
 	if err != nil {
 		return err
 	}

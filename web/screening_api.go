@@ -1,11 +1,8 @@
 package web
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,12 +201,6 @@ func (b apiScreeningBody) weights() (screen.Weights, error) {
 	return w, nil
 }
 
-// idempotentRunID derives a run id from the caller and an Idempotency-Key.
-func idempotentRunID(userID, key string) string {
-	sum := sha256.Sum256([]byte("kamp-screening\x00" + userID + "\x00" + key))
-	return "s" + hex.EncodeToString(sum[:12])
-}
-
 // apiScreeningCreate serves POST /api/v1/screenings: screen the stored
 // data with the weights and rules and store the run; 201 with the run.
 // With an Idempotency-Key a retry returns the first attempt's run (200).
@@ -231,7 +222,7 @@ func (s *Server) apiScreeningCreate(w http.ResponseWriter, r *http.Request, a *a
 	}
 	spec := screening.Spec{Period: strings.TrimSpace(body.Period), Weights: weights, Rules: strings.TrimSpace(body.Rules), By: a.User.Login}
 	if key != "" {
-		spec.ID = idempotentRunID(a.User.ID, key)
+		spec.ID = idempotentID("s", "screening", a.User.ID, key)
 		if run, err := s.db.ScreeningRun(r.Context(), spec.ID); err == nil {
 			w.Header().Set("Location", "/api/v1/screenings/"+url.PathEscape(run.ID))
 			s.writeJSON(w, r, http.StatusOK, toAPIScreeningRun(run))
@@ -391,12 +382,8 @@ type apiNominationBody struct {
 // in the strategic list at a tier or to exclude it; 201 with the pending
 // change request, which a second person approves through
 // /api/v1/change-requests/{id}/approval. With an Idempotency-Key, a retry
-// while the caller's same request still waits returns it (200).
+// returns the first attempt's request (200), whatever its status now.
 func (s *Server) apiNomination(w http.ResponseWriter, r *http.Request, a *auth) error {
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if err := checkIdempotencyKey(key); err != nil {
-		return err
-	}
 	var body apiNominationBody
 	if err := readJSON(w, r, &body); err != nil {
 		return err
@@ -405,20 +392,11 @@ func (s *Server) apiNomination(w http.ResponseWriter, r *http.Request, a *auth) 
 	if err := checkReason(body.Reason); err != nil {
 		return err
 	}
-	if key != "" {
-		crs, _, err := s.db.ChangeRequests(r.Context(), a.Viewer, kamp.RequestPending, body.UnitID, 0, store.MaxLimit)
-		if err != nil {
-			return err
-		}
-		if i := slices.IndexFunc(crs, func(cr kamp.ChangeRequest) bool {
-			return cr.Kind == kamp.RequestNomination && cr.MadeBy == a.User.Login && cr.Op == body.Op && (body.Op != store.NominationInclude || cr.Detail == body.Tier)
-		}); i >= 0 {
-			w.Header().Set("Location", "/api/v1/change-requests?subject="+url.QueryEscape(body.UnitID))
-			s.writeJSON(w, r, http.StatusOK, toAPIChangeRequest(crs[i], ""))
-			return nil
-		}
+	ctx, done, err := s.proposedBefore(w, r, a, "nomination")
+	if err != nil || done {
+		return err
 	}
-	cr, err := s.db.ProposeNomination(r.Context(), *a.User, body.UnitID, body.Op, body.Tier, body.Reason)
+	cr, err := s.db.ProposeNomination(ctx, *a.User, body.UnitID, body.Op, body.Tier, body.Reason)
 	if err != nil {
 		return err
 	}
@@ -435,7 +413,8 @@ type apiAdoptionBody struct {
 
 // apiAdoption serves POST /api/v1/screenings/{id}/adoption: propose the
 // run's tiers as the official strategic list; 201 with the pending change
-// request.
+// request. With an Idempotency-Key, a retry returns the first attempt's
+// request (200), whatever its status now.
 func (s *Server) apiAdoption(w http.ResponseWriter, r *http.Request, a *auth) error {
 	var body apiAdoptionBody
 	if err := readJSON(w, r, &body); err != nil {
@@ -444,7 +423,11 @@ func (s *Server) apiAdoption(w http.ResponseWriter, r *http.Request, a *auth) er
 	if err := checkReason(body.Reason); err != nil {
 		return err
 	}
-	cr, err := s.db.ProposeAdoption(r.Context(), *a.User, r.PathValue("id"), body.Reason)
+	ctx, done, err := s.proposedBefore(w, r, a, "adoption")
+	if err != nil || done {
+		return err
+	}
+	cr, err := s.db.ProposeAdoption(ctx, *a.User, r.PathValue("id"), body.Reason)
 	if err != nil {
 		return err
 	}

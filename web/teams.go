@@ -481,13 +481,8 @@ type apiTeamChangeBody struct {
 
 // apiTeamChange serves POST /api/v1/teams/{id}/changes: propose a team
 // change; 201 with the pending request. With an Idempotency-Key, a retry
-// while the first request still waits returns it (200) instead of a
-// conflict.
+// returns the first attempt's request (200), whatever its status now.
 func (s *Server) apiTeamChange(w http.ResponseWriter, r *http.Request, a *auth) error {
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if err := checkIdempotencyKey(key); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
 	var body apiTeamChangeBody
 	if err := readJSON(w, r, &body); err != nil {
@@ -500,16 +495,11 @@ func (s *Server) apiTeamChange(w http.ResponseWriter, r *http.Request, a *auth) 
 	if body.Op != store.TeamAdd && body.Op != store.TeamRemove {
 		return kamp.Errorf(kamp.EINVALID, "op must be add or remove, not %q", body.Op)
 	}
-	if key != "" {
-		if cr, ok, err := s.pendingRequestOf(r.Context(), a, id, body.Op, body.Login); err != nil {
-			return err
-		} else if ok {
-			w.Header().Set("Location", "/api/v1/change-requests?subject="+url.QueryEscape(id))
-			s.writeJSON(w, r, http.StatusOK, toAPIChangeRequest(cr, body.Login))
-			return nil
-		}
+	ctx, done, err := s.proposedBefore(w, r, a, "team")
+	if err != nil || done {
+		return err
 	}
-	cr, err := s.db.ProposeTeamChange(r.Context(), *a.User, id, body.Op, body.Login, body.Reason)
+	cr, err := s.db.ProposeTeamChange(ctx, *a.User, id, body.Op, body.Login, body.Reason)
 	if err != nil {
 		return err
 	}
@@ -517,26 +507,4 @@ func (s *Server) apiTeamChange(w http.ResponseWriter, r *http.Request, a *auth) 
 	w.Header().Set("Location", "/api/v1/change-requests?subject="+url.QueryEscape(id))
 	s.writeJSON(w, r, http.StatusCreated, toAPIChangeRequest(cr, body.Login))
 	return nil
-}
-
-// pendingRequestOf finds the caller's pending request to make op on login
-// in unit's team.
-func (s *Server) pendingRequestOf(ctx context.Context, a *auth, unit, op, login string) (kamp.ChangeRequest, bool, error) {
-	person, err := s.db.UserByLogin(ctx, login)
-	if kamp.ErrorCode(err) == kamp.ENOTFOUND {
-		return kamp.ChangeRequest{}, false, nil
-	}
-	if err != nil {
-		return kamp.ChangeRequest{}, false, err
-	}
-	crs, _, err := s.db.ChangeRequests(ctx, a.Viewer, kamp.RequestPending, unit, 0, store.MaxLimit)
-	if err != nil {
-		return kamp.ChangeRequest{}, false, err
-	}
-	for _, cr := range crs {
-		if cr.MadeBy == a.User.Login && cr.UserID == person.ID && cr.Op == op && cr.Kind == kamp.RequestTeam {
-			return cr, true, nil
-		}
-	}
-	return kamp.ChangeRequest{}, false, nil
 }
