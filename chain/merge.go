@@ -132,46 +132,52 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			}
 			cps = slices.Grow(cps[:0], len(runs))[:len(runs)]
 			clients = slices.Grow(clients[:0], len(runs))[:len(runs)]
-			for i := range runs {
-				cp := int32(uint32(runs[i].key))
-				cps[i] = a.sharedCPString(cp)
-				clients[i] = cp >= 0 && a.isClient[cp]
-			}
-			for _, c := range cps {
-				if len(c) > 0 {
-					out.touched += c[0]
+			// A block at a time, so that what is read ahead is still in
+			// the cache when it is written: a bucket of a large bank has
+			// tens of thousands of edges.
+			for lo := 0; lo < len(runs) && out.err == nil; lo += cpBlock {
+				hi := min(lo+cpBlock, len(runs))
+				for i := lo; i < hi; i++ {
+					cp := int32(uint32(runs[i].key))
+					cps[i] = a.sharedCPString(cp)
+					clients[i] = cp >= 0 && a.isClient[cp]
 				}
-			}
-			for i := range runs {
-				run := &runs[i]
-				cp := int32(uint32(run.key))
-				e := Edge{Unit: unitID[run.key>>33], Direction: Downstream, Counterparty: cps[i], Known: cp >= 0, Payments: run.n, sum: run.sum}
-				if run.key&(1<<32) != 0 {
-					e.Direction = Upstream
+				for _, c := range cps[lo:hi] {
+					if len(c) > 0 {
+						out.touched += c[0]
+					}
 				}
-				if run.n < 0 {
-					out.err = kamp.Errorf(kamp.EINVALID, "chain: the sum of unit %q %s %q overflows", e.Unit, e.Direction, e.Counterparty)
-					break
-				}
-				amt, ok := run.sum.amount()
-				if !ok {
-					out.err = kamp.Errorf(kamp.EINVALID, "chain: the amount of unit %q %s %q exceeds the amount range", e.Unit, e.Direction, e.Counterparty)
-					break
-				}
-				e.Amount = amt
-				out.n++
-				if edges != nil {
-					out.rows = appendEdgeStart(out.rows, &e)
-					out.rows = appendDate(out.rows, run.first)
-					out.rows = append(out.rows, ',')
-					out.rows = appendDate(out.rows, run.last)
-					out.rows = append(out.rows, '\n')
-				} else {
-					e.First, e.Last = date(run.first), date(run.last)
-					out.edges = append(out.edges, e)
-				}
-				if !clients[i] {
-					out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, n: run.n, sum: run.sum})
+				for i := lo; i < hi; i++ {
+					run := &runs[i]
+					cp := int32(uint32(run.key))
+					e := Edge{Unit: unitID[run.key>>33], Direction: Downstream, Counterparty: cps[i], Known: cp >= 0, Payments: run.n, sum: run.sum}
+					if run.key&(1<<32) != 0 {
+						e.Direction = Upstream
+					}
+					if run.n < 0 {
+						out.err = kamp.Errorf(kamp.EINVALID, "chain: the sum of unit %q %s %q overflows", e.Unit, e.Direction, e.Counterparty)
+						break
+					}
+					amt, ok := run.sum.amount()
+					if !ok {
+						out.err = kamp.Errorf(kamp.EINVALID, "chain: the amount of unit %q %s %q exceeds the amount range", e.Unit, e.Direction, e.Counterparty)
+						break
+					}
+					e.Amount = amt
+					out.n++
+					if edges != nil {
+						out.rows = appendEdgeStart(out.rows, &e)
+						out.rows = appendDate(out.rows, run.first)
+						out.rows = append(out.rows, ',')
+						out.rows = appendDate(out.rows, run.last)
+						out.rows = append(out.rows, '\n')
+					} else {
+						e.First, e.Last = date(run.first), date(run.last)
+						out.edges = append(out.edges, e)
+					}
+					if !clients[i] {
+						out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, n: run.n, sum: run.sum})
+					}
 				}
 			}
 			outs[b] = out
@@ -200,12 +206,14 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			}
 			res.Edges = append(res.Edges, out.edges...)
 			nEdges += out.n
-			pf.readAhead(res, out.pes)
-			for i := range out.pes {
-				pe := &out.pes[i]
-				if !pf.add(res, pe) {
-					err = kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", pe.cp)
-					break
+			for lo := 0; lo < len(out.pes) && err == nil; lo += cpBlock {
+				pes := out.pes[lo:min(lo+cpBlock, len(out.pes))]
+				pf.readAhead(res, pes)
+				for i := range pes {
+					if pe := &pes[i]; !pf.add(res, pe) {
+						err = kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", pe.cp)
+						break
+					}
 				}
 			}
 		}
@@ -235,6 +243,11 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 	slices.SortFunc(res.Ambiguous, func(x, y AmbiguousName) int { return strings.Compare(x.Key, y.Key) })
 	return res, nEdges, nil
 }
+
+// cpBlock is how many edges the result looks up ahead of writing them:
+// enough for their cache misses to overlap, few enough that what they
+// read stays in the cache until it is used.
+const cpBlock = 512
 
 // edgeRun is an edge summed from a run of records, before it is written.
 type edgeRun struct {
