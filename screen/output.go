@@ -1,11 +1,12 @@
 package screen
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/kampbank/kamp"
 )
@@ -22,30 +23,47 @@ func WriteTiersCSV(w io.Writer, d *Data, r *Result) error {
 	if len(r.Order) != d.n || len(r.Score) != d.n || len(r.CumShare) != d.n || len(r.Tier) != d.n {
 		return kamp.Errorf(kamp.EINTERNAL, "tiers.csv: the result has %d units but the data %d", len(r.Order), d.n)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(TiersHeader + "\n")
-	line := make([]byte, 0, 128)
-	for rank, u := range r.Order {
-		line = strconv.AppendInt(line[:0], int64(rank+1), 10)
-		line = append(line, ',')
-		line = kamp.AppendCSVField(line, d.ids[u])
-		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(d.members[u]), 10)
-		line = append(line, ',')
-		line = strconv.AppendFloat(line, r.Score[u], 'g', -1, 64)
-		line = append(line, ',')
-		line = strconv.AppendFloat(line, r.CumShare[u], 'g', -1, 64)
-		line = append(line, ',')
-		line = append(line, r.Tier[u].String()...)
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return fmt.Errorf("tiers.csv: write rank %d: %w", rank+1, err)
-		}
+	// The rows are formatted in parts on parallel goroutines (the floats
+	// are most of the work), then written in order.
+	parts := make([][]byte, max(1, min(runtime.GOMAXPROCS(0), len(r.Order)/tiersPart)))
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := len(r.Order)*p/len(parts), len(r.Order)*(p+1)/len(parts)
+		wg.Go(func() { parts[p] = appendTiersRows(make([]byte, 0, 48*(hi-lo)), d, r, lo, hi) })
 	}
-	if err := bw.Flush(); err != nil {
+	wg.Wait()
+	if _, err := io.WriteString(w, TiersHeader+"\n"); err != nil {
 		return fmt.Errorf("tiers.csv: %w", err)
 	}
+	for _, b := range parts {
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("tiers.csv: %w", err)
+		}
+	}
 	return nil
+}
+
+// tiersPart is the fewest rows of tiers.csv worth a goroutine of their own.
+const tiersPart = 16384
+
+// appendTiersRows appends the rows of tiers.csv of ranks lo+1 to hi.
+func appendTiersRows(b []byte, d *Data, r *Result, lo, hi int) []byte {
+	for rank := lo; rank < hi; rank++ {
+		u := r.Order[rank]
+		b = strconv.AppendInt(b, int64(rank+1), 10)
+		b = append(b, ',')
+		b = kamp.AppendCSVField(b, d.ids[u])
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(d.members[u]), 10)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, r.Score[u], 'g', -1, 64)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, r.CumShare[u], 'g', -1, 64)
+		b = append(b, ',')
+		b = append(b, r.Tier[u].String()...)
+		b = append(b, '\n')
+	}
+	return b
 }
 
 // WriteConcentrationJSON writes concentration.json, one JSON object:

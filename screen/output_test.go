@@ -194,3 +194,25 @@ func TestConcentrationJSONShape(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTiersCSVParts checks that tiers.csv formatted in parts on
+// several goroutines is the file formatted in one go: every rank once, in
+// order.
+func TestWriteTiersCSVParts(t *testing.T) {
+	d := benchData(3*tiersPart+7, 5*tiersPart, true).aggregate(t)
+	r, err := d.Score(DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteTiersCSV(&buf, d, r); err != nil {
+		t.Fatal(err)
+	}
+	want := appendTiersRows([]byte(TiersHeader+"\n"), d, r, 0, len(r.Order))
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatalf("tiers.csv in parts differs from tiers.csv in one go (%d and %d bytes)", buf.Len(), len(want))
+	}
+	if n := bytes.Count(want, []byte("\n")); n != len(r.Order)+1 {
+		t.Fatalf("%d lines for %d units", n, len(r.Order))
+	}
+}
