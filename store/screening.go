@@ -1089,18 +1089,34 @@ func (db *DB) applyListRequest(ctx context.Context, tx *Tx, cr kamp.ChangeReques
 	return db.applyNomination(ctx, tx, cr, by)
 }
 
-// requestVisible returns ENOTFOUND unless v may see change request cr: an
-// adoption concerns the whole bank and is seen by bank-wide viewers; any
-// other request by those who may see its unit.
-func (db *DB) requestVisible(ctx context.Context, v Viewer, cr kamp.ChangeRequest) error {
-	if cr.Kind == kamp.RequestAdoption {
-		if v.all {
-			return nil
+// visibleRequests returns the change requests of crs that v may see, in
+// their order: an adoption concerns the whole bank and is seen by bank-wide
+// viewers; any other request by those who may see its unit (UnitNames, one
+// query per chunk of units).
+func (db *DB) visibleRequests(ctx context.Context, v Viewer, crs []kamp.ChangeRequest) ([]kamp.ChangeRequest, error) {
+	var subjects []string
+	seen := map[string]bool{}
+	for _, cr := range crs {
+		if cr.Kind != kamp.RequestAdoption && !seen[cr.Subject] {
+			seen[cr.Subject] = true
+			subjects = append(subjects, cr.Subject)
 		}
-		return kamp.Errorf(kamp.ENOTFOUND, "no change request %q", cr.ID)
 	}
-	_, _, err := db.UnitName(ctx, v, cr.Subject)
-	return err
+	units, err := db.UnitNames(ctx, v, subjects)
+	if err != nil {
+		return nil, err
+	}
+	out := crs[:0:0]
+	for _, cr := range crs {
+		_, ok := units[cr.Subject]
+		if cr.Kind == kamp.RequestAdoption {
+			ok = v.all
+		}
+		if ok {
+			out = append(out, cr)
+		}
+	}
+	return out, nil
 }
 
 // UnitRef is a unit's name and kind, as lists show it.

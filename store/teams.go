@@ -337,36 +337,18 @@ func (db *DB) ChangeRequests(ctx context.Context, v Viewer, status, subject stri
 	if err := rows.Err(); err != nil {
 		return nil, false, db.mapErr(err)
 	}
-	// Which subjects v may see, in one query per chunk of them.
-	var subjects []string
-	seen := map[string]bool{}
-	for _, cr := range all {
-		if cr.Kind != kamp.RequestAdoption && !seen[cr.Subject] {
-			seen[cr.Subject] = true
-			subjects = append(subjects, cr.Subject)
-		}
-	}
-	visible, err := db.UnitNames(ctx, v, subjects)
+	visible, err := db.visibleRequests(ctx, v, all)
 	if err != nil {
 		return nil, false, err
 	}
-	for _, cr := range all {
-		if cr.Kind == kamp.RequestAdoption && !v.all {
-			continue
-		}
-		if _, ok := visible[cr.Subject]; cr.Kind != kamp.RequestAdoption && !ok {
-			continue
-		}
-		if offset > 0 {
-			offset--
-			continue
-		}
-		if len(crs) == limit {
-			return crs, true, nil
-		}
-		crs = append(crs, cr)
+	if offset >= len(visible) {
+		return nil, false, nil
 	}
-	return crs, false, nil
+	visible = visible[offset:]
+	if len(visible) > limit {
+		return visible[:limit], true, nil
+	}
+	return visible, false, nil
 }
 
 // ChangeRequest returns one change request, or ENOTFOUND when there is none
@@ -380,7 +362,9 @@ func (db *DB) ChangeRequest(ctx context.Context, v Viewer, id string) (kamp.Chan
 	if err != nil {
 		return cr, db.mapErr(err)
 	}
-	if err := db.requestVisible(ctx, v, cr); err != nil {
+	if visible, err := db.visibleRequests(ctx, v, []kamp.ChangeRequest{cr}); err != nil {
+		return kamp.ChangeRequest{}, err
+	} else if len(visible) == 0 {
 		return kamp.ChangeRequest{}, kamp.Errorf(kamp.ENOTFOUND, "no change request %q", id)
 	}
 	return cr, nil
