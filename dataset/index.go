@@ -19,10 +19,12 @@ import (
 //
 // Lookups are dominated by cache misses, so a slot holds what is needed to
 // decide a match without touching anything else: a meta word with the top
-// 24 bits of the id's hash, its length and its position plus one (0 is an
-// empty slot), then the id's bytes themselves, up to 8 bytes per word after
-// the first (slotWords); a longer id keeps its offset in the arena instead,
-// and is compared there. Slots never straddle a 64-byte cache line, and a
+// 16 bits of the id's hash, one byte of the id, its length and its
+// position plus one (0 is an empty slot), then the id's bytes themselves,
+// up to 8 bytes per word after the first (slotWords), the meta word's byte
+// being the one after them (so 9 bytes in a slot of 2 words, as in
+// "E00000001"); a longer id keeps its offset in the arena instead, and is
+// compared there. Slots never straddle a 64-byte cache line, and a
 // probe starts at the first slot of the line its hash falls in, so that it
 // seldom leaves that line: one cache miss per lookup of a short id.
 type index struct {
@@ -44,8 +46,8 @@ type partition struct {
 // home returns the slot where the probe for a hash starts.
 func (p *partition) home(h uint64) uint64 { return h & p.mask &^ (p.line - 1) }
 
-// slotWords is the number of words in a slot: 2 (ids of up to 8 bytes
-// inline) or 4 (up to 24). Measured at 10M entities with 9-byte ids, slots
+// slotWords is the number of words in a slot: 2 (ids of up to 9 bytes
+// inline) or 4 (up to 25). Measured at 10M entities with 9-byte ids, slots
 // of 4 words make lookups faster but the table twice as large, which costs
 // more in page faults and cache misses while building it than the lookups
 // save; so 2. It is a variable for the tests, which try both.
@@ -133,7 +135,7 @@ func buildIndex(seed maphash.Seed, arena string, ends []uint32, hashes []uint64,
 		e := entries[at[d]*stride:][:stride]
 		at[d]++
 		e[0] = home<<32 | uint64(i)
-		e[1] = metaOf(h, len(id))
+		e[1] = ix.metaOf(h, id)
 		ix.slotKey(e[2:], id, start)
 		start = ends[i]
 	}
@@ -186,8 +188,16 @@ func buildIndex(seed maphash.Seed, arena string, ends []uint32, hashes []uint64,
 	return ix, all
 }
 
-// metaOf returns the meta word of an id, without its position.
-func metaOf(h uint64, n int) uint64 { return h>>40<<40 | uint64(n)<<32 }
+// metaOf returns the meta word of an id whose hash is h, without its
+// position: the hash's top 16 bits, the byte of an id one byte longer than
+// the key words hold (0 for any other), and the id's length.
+func (ix *index) metaOf(h uint64, id string) uint64 {
+	var extra uint64
+	if len(id) == ix.inline() {
+		extra = uint64(id[len(id)-1])
+	}
+	return h>>48<<48 | extra<<40 | uint64(len(id))<<32
+}
 
 // slotKey writes the key words of a slot for id, which starts at off in the
 // arena: its bytes, or its offset when it is longer than a slot holds. dst
@@ -198,7 +208,7 @@ func (ix *index) slotKey(dst []uint64, id string, off uint32) {
 		dst[0] = uint64(off)
 		return
 	}
-	pack(dst, id)
+	pack(dst[:ix.words-1], id[:min(len(id), ix.keyBytes())])
 }
 
 // pack writes the bytes of s into the words of dst, little-endian,
@@ -221,8 +231,12 @@ func pack(dst []uint64, s string) {
 	clear(dst[w:])
 }
 
-// inline returns the longest id a slot holds.
-func (ix *index) inline() int { return 8 * int(ix.words-1) }
+// inline returns the longest id a slot holds: its key words' bytes and
+// one more in the meta word.
+func (ix *index) inline() int { return ix.keyBytes() + 1 }
+
+// keyBytes returns the number of bytes the key words of a slot hold.
+func (ix *index) keyBytes() int { return 8 * int(ix.words-1) }
 
 // part returns the partition of a hash.
 func (ix *index) part(h uint64) int {
@@ -253,7 +267,8 @@ func (ix *index) matches(s []uint64, meta uint64, k []uint64) bool {
 	if int(n) > ix.inline() {
 		return ix.arena[s[1]:s[1]+n] == ix.arena[k[0]:k[0]+n]
 	}
-	for w := range (n + 7) / 8 {
+	// The meta words are equal: so is the byte after the key words.
+	for w := range min((n+7)/8, ix.words-1) {
 		if s[1+w] != k[w] {
 			return false
 		}
@@ -282,7 +297,7 @@ func (ix *index) probe(part *partition, j, meta uint64, k []uint64) (uint64, int
 // for an id too long for a slot, nothing (it is compared in the arena).
 func (ix *index) lookupKey(id []byte) (k key) {
 	if len(id) <= ix.inline() {
-		pack(k[:], str(id))
+		pack(k[:], str(id[:min(len(id), ix.keyBytes())]))
 	}
 	return k
 }
@@ -299,7 +314,7 @@ func (ix *index) find(b []byte) int32 {
 
 // from looks up id b, whose hash is h, in part from slot j.
 func (ix *index) from(part *partition, j, h uint64, b []byte) int32 {
-	meta := metaOf(h, len(b))
+	meta := ix.metaOf(h, str(b))
 	k := ix.lookupKey(b)
 	long := len(b) > ix.inline()
 	w := ix.words
@@ -359,8 +374,8 @@ func (ix *index) findAll(arena []byte, ends []uint32, stride int, out []int32) {
 		// Ids too long for a slot are compared in the arena: read the
 		// candidate's bytes for the whole batch first too.
 		for b, k := range ks[:m] {
-			if n := len(idAt(k)); n > ix.inline() {
-				meta := metaOf(hs[b], n)
+			if id := idAt(k); len(id) > ix.inline() {
+				meta := ix.metaOf(hs[b], str(id))
 				line := ps[b].slots[js[b]*w:][:ps[b].line*w]
 				for c := 0; c < len(line); c += int(w) {
 					if line[c]&^0xffffffff == meta {

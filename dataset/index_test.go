@@ -46,6 +46,11 @@ func TestIndex(t *testing.T) {
 			var want []duplicate
 			for i := range n {
 				id := fmt.Sprintf("%x", i)
+				if i%3 == 1 && !c.short {
+					// Ids as long as a slot holds and one byte longer,
+					// many sharing all but their last byte.
+					id = fmt.Sprintf("E%0*d", int(c.words-1)*8+i%2, i/3)
+				}
 				long := 64
 				if c.short {
 					long = 8
@@ -73,6 +78,14 @@ func TestIndex(t *testing.T) {
 			}
 			for range 100 {
 				lookup = append(lookup, fmt.Sprintf("absent%d", r.IntN(1e9)), fmt.Sprintf("%x", n+r.IntN(1e6)), strings.Repeat("x", 65), "")
+			}
+			// Ids that differ from one indexed only in their last byte,
+			// or by one byte more or less: around the longest id a slot
+			// holds, that byte is in the meta word.
+			for id := range first {
+				if len(id) > 1 && len(id) < 30 {
+					lookup = append(lookup, id[:len(id)-1]+"#", id[:len(id)-1], id+"#")
+				}
 			}
 			// Repeat some ids, as in a column sorted by them, and look
 			// them up as one column (stride 1) and as two (stride 2).
@@ -160,4 +173,75 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("whole file:\n%s\nsmall chunks:\n%s", a, b)
 		}
 	})
+}
+
+// TestIndexCollisions indexes ids that all have the same hash, so that
+// they share their slots' lines and meta words but for what the ids
+// themselves put there: ids around the longest a slot holds, differing
+// only in their last byte or in their length.
+func TestIndexCollisions(t *testing.T) {
+	defer func(w uint64) { slotWords = w }(slotWords)
+	for _, words := range []uint64{2, 4} {
+		slotWords = words
+		keyBytes := int(words-1) * 8
+		var ids []string
+		for _, n := range []int{keyBytes - 1, keyBytes, keyBytes + 1, keyBytes + 2} {
+			for _, last := range "123" {
+				ids = append(ids, strings.Repeat("E", n-1)+string(last))
+			}
+		}
+		const h = 0x9e3779b97f4a7c15
+		var arena strings.Builder
+		ends := make([]uint32, len(ids))
+		hashes := make([]uint64, len(ids))
+		for i, id := range ids {
+			arena.WriteString(id)
+			ends[i] = uint32(arena.Len())
+			hashes[i] = h
+		}
+		ix, dups := buildIndex(newSeed(), arena.String(), ends, hashes, 1)
+		if len(dups) != 0 {
+			t.Fatalf("%d words: duplicates %v among distinct ids", words, dups)
+		}
+		part := &ix.parts[ix.part(h)]
+		for i, id := range ids {
+			if got := ix.from(part, part.home(h), h, []byte(id)); got != int32(i) {
+				t.Errorf("%d words: %q found at %d, want %d", words, id, got, i)
+			}
+			absent := id[:len(id)-1] + "9"
+			if got := ix.from(part, part.home(h), h, []byte(absent)); got != -1 {
+				t.Errorf("%d words: absent %q found at %d (%q)", words, absent, got, ids[got])
+			}
+		}
+	}
+}
+
+// BenchmarkFindAll looks up ids in random order in an index of 2M ids of 8,
+// 9 and 12 bytes (the demo bank's at sizes M and L, and longer): about one
+// cache miss a lookup when the id fits a slot, two when it is compared in
+// the arena.
+func BenchmarkFindAll(b *testing.B) {
+	const n = 2 << 20
+	for _, width := range []int{8, 9, 12} {
+		b.Run(fmt.Sprintf("%dbytes", width), func(b *testing.B) {
+			ids := make([]string, n)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("E%0*d", width-1, i)
+			}
+			ix, _ := newTestIndex(ids, 2)
+			r := rand.New(rand.NewPCG(1, 2))
+			var arena []byte
+			ends := make([]uint32, 1<<16)
+			for k := range ends {
+				arena = append(arena, ids[r.IntN(n)]...)
+				ends[k] = uint32(len(arena))
+			}
+			out := make([]int32, len(ends))
+			b.ResetTimer()
+			for range b.N {
+				ix.findAll(arena, ends, 1, out)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ends)), "ns/lookup")
+		})
+	}
 }
