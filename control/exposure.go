@@ -114,59 +114,65 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 		sum[r] = s
 		size[r]++
 	}
-	var rows []GroupExposure
+	// Largest exposure first, ties by group id: sort small keys by radix
+	// on the exposure's complement, then the runs of equal exposures by
+	// id, and make the rows in their order.
+	count := 0
 	for v := range int32(n) {
-		if res.Root[v] != v || sum[v] == 0 {
-			continue
+		if res.Root[v] == v && sum[v] != 0 {
+			count++
 		}
+	}
+	keys := hugepage.Make[idKey](count)
+	k := 0
+	for v := range int32(n) {
+		if res.Root[v] == v && sum[v] != 0 {
+			// next carries the group's size.
+			keys[k] = idKey{prefix: ^uint64(sum[v]), next: uint64(size[v]), index: v}
+			k++
+		}
+	}
+	if count > 0 {
+		radixSort(keys, hugepage.Make[idKey](count))
+	}
+	for i := 0; i < count; {
+		j := i + 1
+		for j < count && keys[j].prefix == keys[i].prefix {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(keys[i:j], func(a, b idKey) int { return strings.Compare(in.IDs[a.index], in.IDs[b.index]) })
+		}
+		i = j
+	}
+	rows := hugepage.Make[GroupExposure](count)
+	for i, k := range keys {
+		x := kamp.Amount(^k.prefix)
 		limit := regime.GroupBP
-		if size[v] == 1 {
+		if k.next == 1 {
 			limit = regime.SingleBP
 		}
-		row := GroupExposure{GroupID: v, Members: int(size[v]), Exposure: sum[v], LimitPct: float64(limit) / 100}
+		row := &rows[i]
+		*row = GroupExposure{GroupID: k.index, Members: int(k.next), Exposure: x, LimitPct: float64(limit) / 100}
 		if tier1 > 0 {
-			x, t := uint64(sum[v]), uint64(tier1)
-			row.PctOfTier1 = pct(sum[v], tier1)
+			t := uint64(tier1)
+			row.PctOfTier1 = pct(x, tier1)
 			hi, lo := bits.Mul64(t, uint64(limit))
 			q, _ := bits.Div64(hi, lo, 10_000) // limit amount <= tier1: fits
-			row.Headroom = kamp.Amount(q) - sum[v]
+			row.Headroom = kamp.Amount(q) - x
 			switch {
-			case above(x, 10_000, t, uint64(limit)):
+			case above(uint64(x), 10_000, t, uint64(limit)):
 				row.Status = StatusBreach
-			case above(x, 100_000, t, 9*uint64(limit)):
+			case above(uint64(x), 100_000, t, 9*uint64(limit)):
 				row.Status = StatusNear
-			case above(x, 10_000, t, uint64(regime.ReportBP)):
+			case above(uint64(x), 10_000, t, uint64(regime.ReportBP)):
 				row.Status = StatusLarge
 			default:
 				row.Status = StatusOK
 			}
 		}
-		rows = append(rows, row)
 	}
-	// Largest exposure first, ties by group id: sort small keys, then lay
-	// the rows out in their order (moving the rows themselves costs more).
-	type key struct {
-		exposure kamp.Amount
-		row      int32
-	}
-	keys := hugepage.Make[key](len(rows))
-	for i := range rows {
-		keys[i] = key{rows[i].Exposure, int32(i)}
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if a.exposure != b.exposure {
-			if a.exposure > b.exposure {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(in.IDs[rows[a.row].GroupID], in.IDs[rows[b.row].GroupID])
-	})
-	sorted := hugepage.Make[GroupExposure](len(rows))
-	for i, k := range keys {
-		sorted[i] = rows[k.row]
-	}
-	return sorted, nil
+	return rows, nil
 }
 
 // above reports x*a > t*b exactly, in 128-bit arithmetic.

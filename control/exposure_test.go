@@ -2,8 +2,13 @@ package control
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kampbank/kamp"
@@ -184,5 +189,60 @@ func TestRegimeByName(t *testing.T) {
 	}
 	if _, err := RegimeByName("eu-crr"); kamp.ErrorCode(err) != kamp.EINVALID {
 		t.Errorf("unknown regime: got %v", err)
+	}
+}
+
+// TestGroupExposuresOrder checks the order of the rows, largest exposure
+// first and ties by group id, against a plain sort, on books full of
+// equal exposures whose ids run against the entities' order.
+func TestGroupExposuresOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 50 {
+		n := 1 + r.IntN(400)
+		in := Input{IDs: make([]string, n)}
+		for v := range in.IDs {
+			in.IDs[v] = fmt.Sprintf("G%05d", r.IntN(100000)*n+v)
+		}
+		res := Result{Controller: make([]int32, n), Ultimate: make([]int32, n), Root: make([]int32, n),
+			Depth: make([]int32, n), InCycle: make([]bool, n), Conflict: make([]bool, n)}
+		exp := make([]kamp.Amount, n)
+		for v := range n {
+			res.Controller[v], res.Ultimate[v], res.Root[v] = -1, int32(v), int32(v)
+			if v > 0 && r.IntN(3) == 0 {
+				// A member of an earlier group.
+				root := res.Root[r.IntN(v)]
+				res.Controller[v], res.Ultimate[v], res.Root[v] = root, root, root
+			}
+			exp[v] = kamp.Amount(r.IntN(4)) << (r.IntN(3) * 20)
+		}
+		rows, err := GroupExposures(in, res, exp, 0, CN2018)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Clone(rows)
+		slices.SortFunc(want, func(a, b GroupExposure) int {
+			if a.Exposure != b.Exposure {
+				return cmp.Compare(b.Exposure, a.Exposure)
+			}
+			return strings.Compare(in.IDs[a.GroupID], in.IDs[b.GroupID])
+		})
+		if !slices.Equal(rows, want) {
+			t.Fatalf("rows out of order:\n%v\nwant\n%v", rows, want)
+		}
+		sums := map[int32]kamp.Amount{}
+		for v, x := range exp {
+			sums[res.Root[v]] += x
+		}
+		for _, row := range rows {
+			if row.Exposure != sums[row.GroupID] || row.Exposure == 0 {
+				t.Fatalf("group %s: exposure %s, want %s", in.IDs[row.GroupID], row.Exposure, sums[row.GroupID])
+			}
+			delete(sums, row.GroupID)
+		}
+		for g, x := range sums {
+			if x != 0 {
+				t.Fatalf("group %s with exposure %s left out", in.IDs[g], x)
+			}
+		}
 	}
 }
