@@ -23,7 +23,11 @@ type Entities struct {
 	Client []bool
 	// States counts the entities of kind state.
 	States int
-	ix     *index
+	// Names[i] is entity i's name, when the entities were read by
+	// LoadEntitiesWithNames (nil otherwise). The names share one backing
+	// string.
+	Names []string
+	ix    *index
 }
 
 // Len returns the number of entities.
@@ -47,6 +51,9 @@ type entChunk struct {
 	client []bool
 	lines  []int32
 	probs  *problems
+	// names and nameEnds are the names, when they are kept.
+	names    []byte
+	nameEnds []uint32
 }
 
 // LoadEntities reads entities.csv (or .csv.gz, .xlsx) at path. It checks
@@ -59,10 +66,19 @@ func LoadEntities(ctx context.Context, path string, opt Options) (*Entities, err
 	if err != nil {
 		return nil, err
 	}
-	return loadEntities(ctx, t, opt)
+	return loadEntities(ctx, t, opt, false)
 }
 
-func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error) {
+// LoadEntitiesWithNames is LoadEntities, keeping the names in Names too.
+func LoadEntitiesWithNames(ctx context.Context, path string, opt Options) (*Entities, error) {
+	t, err := openTable(path, entityColumns)
+	if err != nil {
+		return nil, err
+	}
+	return loadEntities(ctx, t, opt, true)
+}
+
+func loadEntities(ctx context.Context, t *table, opt Options, names bool) (*Entities, error) {
 	opt = opt.withDefaults()
 	seed := newSeed()
 	nf := len(t.header)
@@ -76,6 +92,10 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 			c.state = make([]bool, 0, hint)
 			c.client = make([]bool, 0, hint)
 			c.lines = make([]int32, 0, hint)
+			if names {
+				c.names = make([]byte, 0, 24*hint)
+				c.nameEnds = make([]uint32, 0, hint)
+			}
 		}
 		for recs.next() {
 			f := recs.fields()
@@ -123,6 +143,10 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 			c.state = append(c.state, state)
 			c.client = append(c.client, client)
 			c.lines = append(c.lines, int32(line))
+			if names {
+				c.names = append(c.names, f[ni]...)
+				c.nameEnds = append(c.nameEnds, uint32(len(c.names)))
+			}
 		}
 		return c
 	})
@@ -130,11 +154,12 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 		return nil, err
 	}
 	probs := make([]*problems, len(chunks))
-	n, size := 0, 0
+	n, size, nameSize := 0, 0, 0
 	for i, c := range chunks {
 		probs[i] = c.probs
 		n += len(c.ends)
 		size += len(c.arena)
+		nameSize += len(c.names)
 	}
 	if err := mergeProblems(t, opt.MaxProblems, probs); err != nil {
 		return nil, err
@@ -151,11 +176,20 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 	hashes := hugepage.Make[uint64](n)
 	first := make([]int, len(chunks)+1) // first entity of each chunk
 	bases := make([]uint32, len(chunks))
+	nameBases := make([]int, len(chunks))
 	for i, c := range chunks {
 		first[i+1] = first[i] + len(c.ends)
 		if i+1 < len(chunks) {
 			bases[i+1] = bases[i] + uint32(len(c.arena))
+			nameBases[i+1] = nameBases[i] + len(c.names)
 		}
+	}
+	var nameBuf []byte
+	var nameStr string
+	if names {
+		e.Names = hugepage.Make[string](n)
+		nameBuf = make([]byte, nameSize)
+		nameStr = unsafe.String(unsafe.SliceData(nameBuf), nameSize)
 	}
 	states := make([]int, len(chunks))
 	parallel(len(chunks), opt.Workers, func(i int) {
@@ -168,6 +202,14 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 			e.IDs[at+k] = s[start:end]
 			start = end
 		}
+		if names {
+			copy(nameBuf[nameBases[i]:], c.names)
+			start := nameBases[i]
+			for k, end := range c.nameEnds {
+				e.Names[at+k] = nameStr[start : nameBases[i]+int(end)]
+				start = nameBases[i] + int(end)
+			}
+		}
 		copy(hashes[at:], c.hashes)
 		copy(e.State[at:], c.state)
 		copy(e.Client[at:], c.client)
@@ -176,7 +218,7 @@ func loadEntities(ctx context.Context, t *table, opt Options) (*Entities, error)
 				states[i]++
 			}
 		}
-		c.arena, c.ends, c.hashes, c.state, c.client = nil, nil, nil, nil, nil
+		c.arena, c.ends, c.hashes, c.state, c.client, c.names, c.nameEnds = nil, nil, nil, nil, nil, nil, nil
 	})
 	for _, k := range states {
 		e.States += k

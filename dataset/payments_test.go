@@ -232,22 +232,27 @@ func TestScanPaymentsChunks(t *testing.T) {
 	}
 }
 
-func TestLoadEntityNames(t *testing.T) {
-	dir := writeFolder(t, map[string]string{"entities.csv": paymentsEntities, "more.csv": "id,name\nA,x\n"})
+func TestLoadEntitiesWithNames(t *testing.T) {
+	dir := writeFolder(t, map[string]string{"entities.csv": paymentsEntities})
 	ctx := context.Background()
+	// Blocks of a row or two: the names of several chunks are gathered.
+	defer func(n int) { chunkSize = n }(chunkSize)
+	chunkSize = 16
+	for _, workers := range []int{1, 2, 3} {
+		ents, err := LoadEntitiesWithNames(ctx, filepath.Join(dir, "entities.csv"), Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"Alpha Co", "Beta, Ltd", "（甲）有限公司"}; !slices.Equal(ents.Names, want) {
+			t.Errorf("names = %q, want %q", ents.Names, want)
+		}
+	}
 	ents, err := LoadEntities(ctx, filepath.Join(dir, "entities.csv"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadEntityNames(ctx, filepath.Join(dir, "entities.csv"), ents, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"Alpha Co", "Beta, Ltd", "（甲）有限公司"}; !slices.Equal(got, want) {
-		t.Errorf("names = %q, want %q", got, want)
-	}
-	if _, err := LoadEntityNames(ctx, filepath.Join(dir, "more.csv"), ents, Options{}); err == nil {
-		t.Error("a file of another length was accepted")
+	if ents.Names != nil {
+		t.Errorf("LoadEntities kept the names: %q", ents.Names)
 	}
 }
 

@@ -101,21 +101,15 @@ func runChain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt := dataset.Options{}
-	fx, ents, err := loadFXEntities(ctx, files, opt)
+	fx, ents, err := loadFXEntities(ctx, files, opt, true)
 	if err != nil {
 		return err
 	}
-	// The names and their index for the engine are made while the groups
-	// and tiers are computed.
-	var entNames []string
+	// The names' index for the engine is made while the groups and tiers
+	// are computed.
 	var nameIndex *chain.NameIndex
-	var namesErr error
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if entNames, namesErr = dataset.LoadEntityNames(ctx, files.Entities, ents, opt); namesErr == nil {
-			nameIndex = chain.IndexNames(entNames)
-		}
-	})
+	wg.Go(func() { nameIndex = chain.IndexNames(ents.Names) })
 	var root, units []int32
 	how := "computed"
 	if *reuse {
@@ -125,12 +119,12 @@ func runChain(ctx context.Context, e *env, args []string) error {
 		root, units, err = computedUnits(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt)
 	}
 	wg.Wait()
-	if err = cmp.Or(err, namesErr); err != nil {
+	if err != nil {
 		return err
 	}
 	runtime.GC()
 	prepared := time.Now()
-	in := chain.Input{IDs: ents.IDs, Names: entNames, IsClient: ents.Client, Root: root, Units: units, FX: fx.Rates(), From: *from, To: *to, NameIndex: nameIndex}
+	in := chain.Input{IDs: ents.IDs, Names: ents.Names, IsClient: ents.Client, Root: root, Units: units, FX: fx.Rates(), From: *from, To: *to, NameIndex: nameIndex}
 	sink, err := newChainSink(in)
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt := dataset.Options{}
-	fx, ents, err := loadFXEntities(ctx, files, opt)
+	fx, ents, err := loadFXEntities(ctx, files, opt, false)
 	if err != nil {
 		return err
 	}
@@ -141,15 +141,19 @@ func periodFlag(s string) error {
 }
 
 // loadFXEntities reads fx.csv, when present, and entities.csv at the same
-// time.
-func loadFXEntities(ctx context.Context, files dataset.GroupsFiles, opt dataset.Options) (*dataset.FX, *dataset.Entities, error) {
+// time, keeping the entities' names when names is set.
+func loadFXEntities(ctx context.Context, files dataset.GroupsFiles, opt dataset.Options, names bool) (*dataset.FX, *dataset.Entities, error) {
 	var fx *dataset.FX
 	var fxErr error
 	var wg sync.WaitGroup
 	if files.FX != "" {
 		wg.Go(func() { fx, fxErr = dataset.LoadFX(ctx, files.FX, opt) })
 	}
-	ents, err := dataset.LoadEntities(ctx, files.Entities, opt)
+	load := dataset.LoadEntities
+	if names {
+		load = dataset.LoadEntitiesWithNames
+	}
+	ents, err := load(ctx, files.Entities, opt)
 	wg.Wait()
 	if err = cmp.Or(fxErr, err); err != nil {
 		return nil, nil, err
