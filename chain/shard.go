@@ -453,7 +453,7 @@ func (s *Shard) side(txn, role string, idx int32, id, name string, pre *preKey) 
 	if m == names.Unique {
 		return side{cp: e, entity: e, match: m, byName: true}, nil
 	}
-	k, ok := a.shared.intern(key, m == names.Ambiguous)
+	k, ok := a.shared.intern(key, h, m == names.Ambiguous)
 	if !ok {
 		return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: too many distinct unmatched names", txn)
 	}
@@ -503,42 +503,64 @@ type nameTable struct {
 	stripes [nameStripes]nameStripe
 }
 
-// nameStripe is one lock's share of a nameTable.
+// nameStripe is one lock's share of a nameTable: the keys, and an
+// open-addressing table of them whose slots hold the top 32 bits of a
+// key's hash and its name + 1 (0: empty).
 type nameStripe struct {
 	mu        sync.Mutex
-	ids       map[string]int32 // key -> name
+	slots     []uint64
 	keys      []string
 	ambiguous []bool
 	_         [64]byte // keep stripes on separate cache lines
 }
 
-// intern returns the name of key, adding it if needed; ambiguous says
-// whether two or more entities share key. It fails when the stripe is full.
-func (t *nameTable) intern(key []byte, ambiguous bool) (int32, bool) {
-	// FNV-1a picks the stripe: any deterministic spread will do.
-	h := uint32(2166136261)
-	for _, c := range key {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	si := h & (nameStripes - 1)
+// intern returns the name of key, whose hashKey is h, adding it if needed;
+// ambiguous says whether two or more entities share key. It fails when
+// the stripe is full. The low bits of h pick the stripe, the top bits the
+// slot.
+func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
+	si := uint32(h) & (nameStripes - 1)
 	st := &t.stripes[si]
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if j, ok := st.ids[string(key)]; ok {
-		return j<<stripeBits | int32(si), true
+	tag := h >> 32
+	if len(st.slots) > 0 {
+		mask := uint64(len(st.slots) - 1)
+		for i := tag & mask; st.slots[i] != 0; i = (i + 1) & mask {
+			if sl := st.slots[i]; sl>>32 == tag && st.keys[uint32(sl)-1] == string(key) {
+				return int32(uint32(sl)-1)<<stripeBits | int32(si), true
+			}
+		}
 	}
 	if len(st.keys) >= 1<<(31-stripeBits)-1 {
 		return 0, false
 	}
-	if st.ids == nil {
-		st.ids = map[string]int32{}
-	}
 	j := int32(len(st.keys))
-	k := string(key)
-	st.ids[k] = j
-	st.keys = append(st.keys, k)
+	st.keys = append(st.keys, string(key))
 	st.ambiguous = append(st.ambiguous, ambiguous)
+	if 3*len(st.keys) > 2*len(st.slots) {
+		// At most two thirds full: double the table and place every key
+		// again, from the tags of their slots.
+		old := st.slots
+		st.slots = make([]uint64, max(256, 2*len(old)))
+		for _, sl := range old {
+			if sl != 0 {
+				st.place(sl)
+			}
+		}
+	}
+	st.place(tag<<32 | uint64(j+1))
 	return j<<stripeBits | int32(si), true
+}
+
+// place puts slot value sl in the first empty slot from its tag's.
+func (st *nameStripe) place(sl uint64) {
+	mask := uint64(len(st.slots) - 1)
+	i := sl >> 32 & mask
+	for st.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	st.slots[i] = sl
 }
 
 // key returns the match key of name k.

@@ -383,7 +383,7 @@ func TestRankCounterparties(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"c", "a", "e", "b"} {
-		if _, ok := a.shared.intern([]byte(k), false); !ok {
+		if _, ok := a.shared.intern([]byte(k), hashKey([]byte(k)), false); !ok {
 			t.Fatal("intern failed")
 		}
 	}
@@ -522,5 +522,58 @@ func TestShardCompactOverflow(t *testing.T) {
 	}
 	if _, err := a.Result(); err == nil || !strings.Contains(err.Error(), "overflows") {
 		t.Errorf("Result error %v, want an overflow", err)
+	}
+}
+
+// TestNameTable interns keys from several goroutines at once, some with
+// hashes that collide in everything (the same h for different keys), and
+// checks that a key always gets one name, that distinct keys get distinct
+// names, and that each name leads back to its key, through the table's
+// growth.
+func TestNameTable(t *testing.T) {
+	var nt nameTable
+	const goroutines, perG = 4, 20000
+	got := make([]map[string]int32, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		got[g] = map[string]int32{}
+		wg.Go(func() {
+			for i := range perG {
+				// Every goroutine interns the same keys, in another order.
+				idx := (i * (2*g + 1)) % perG
+				k := fmt.Sprintf("key%d", idx)
+				h := hashKey([]byte(k))
+				if idx%10 == 0 {
+					h = 42 // all these share one stripe, tag and slot
+				}
+				name, ok := nt.intern([]byte(k), h, false)
+				if !ok {
+					t.Error("intern failed")
+					return
+				}
+				if prev, seen := got[g][k]; seen && prev != name {
+					t.Errorf("%q: name %d, then %d", k, prev, name)
+				}
+				got[g][k] = name
+			}
+		})
+	}
+	wg.Wait()
+	names := map[int32]string{}
+	byKey := map[string]int32{}
+	for _, m := range got {
+		for k, name := range m {
+			if other, ok := byKey[k]; ok && other != name {
+				t.Fatalf("%q has names %d and %d", k, name, other)
+			}
+			byKey[k] = name
+			if other, ok := names[name]; ok && other != k {
+				t.Fatalf("%q and %q share name %d", k, other, name)
+			}
+			names[name] = k
+			if back := nt.stripes[name&(nameStripes-1)].keys[name>>stripeBits]; back != k {
+				t.Fatalf("name %d of %q leads back to %q", name, k, back)
+			}
+		}
 	}
 }
