@@ -3,7 +3,9 @@ package chain
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -229,6 +231,23 @@ func BenchmarkWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := WriteProspectsCSV(io.Discard, r.Prospects); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRankProspects ranks 1M prospects, a third of them tied in
+// amount with another.
+func BenchmarkRankProspects(b *testing.B) {
+	r := rand.New(rand.NewPCG(13, 14))
+	ps := make([]Prospect, 1<<20)
+	for i := range ps {
+		ps[i] = Prospect{Counterparty: fmt.Sprintf("E%08d", r.IntN(1e8)), Units: []string{"U"}, sum: u128{lo: uint64(r.IntN(700000)) * 1e10}}
+	}
+	res := &Result{}
+	for b.Loop() {
+		res.Prospects = slices.Clone(ps)
+		if err := rankProspects(res); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -276,6 +276,10 @@ type prospectFolder struct {
 	// touched sums what readAhead reads, to keep the reads; its value
 	// means nothing.
 	touched int64
+	// units is the block the first unit of each new prospect is taken
+	// from: most prospects are linked to one unit, and so need no
+	// allocation of their own.
+	units []string
 }
 
 func newProspectFolder(nCP int) *prospectFolder {
@@ -304,7 +308,13 @@ func (f *prospectFolder) add(res *Result, pe *prospectEdge) bool {
 	if pi < 0 {
 		pi = int32(len(res.Prospects))
 		f.of[pe.rank] = pi + 1
-		res.Prospects = append(res.Prospects, Prospect{Counterparty: pe.cp, Known: pe.known})
+		if len(f.units) == cap(f.units) {
+			f.units = make([]string, 0, 4096)
+		}
+		f.units = append(f.units, pe.unit)
+		n := len(f.units)
+		// Capped at its length: a second unit moves the list out.
+		res.Prospects = append(res.Prospects, Prospect{Counterparty: pe.cp, Known: pe.known, Units: f.units[n-1 : n : n]})
 	}
 	p := &res.Prospects[pi]
 	var ok bool
@@ -314,7 +324,7 @@ func (f *prospectFolder) add(res *Result, pe *prospectEdge) bool {
 	p.Payments += pe.n
 	p.Direction |= pe.dir
 	// Edges come in unit order, so a unit seen before is the last one.
-	if len(p.Units) == 0 || p.Units[len(p.Units)-1] != pe.unit {
+	if p.Units[len(p.Units)-1] != pe.unit {
 		p.Units = append(p.Units, pe.unit)
 	}
 	return true

@@ -229,20 +229,35 @@ func rankProspects(res *Result) error {
 		}
 		p.Amount = amt
 	}
-	slices.SortFunc(res.Prospects, func(x, y Prospect) int {
-		if c := cmp.Compare(y.Amount, x.Amount); c != 0 {
+	// Sort small keys, then lay the prospects out in their order: moving
+	// the prospects themselves (strings and slices) costs more.
+	type key struct {
+		amount kamp.Amount
+		units  int32
+		i      int32
+	}
+	ps := res.Prospects
+	keys := make([]key, len(ps))
+	for i := range ps {
+		keys[i] = key{ps[i].Amount, int32(len(ps[i].Units)), int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if c := cmp.Compare(y.amount, x.amount); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(len(y.Units), len(x.Units)); c != 0 {
+		if c := cmp.Compare(y.units, x.units); c != 0 {
 			return c
 		}
-		if c := strings.Compare(x.Counterparty, y.Counterparty); c != 0 {
+		px, py := &ps[x.i], &ps[y.i]
+		if c := strings.Compare(px.Counterparty, py.Counterparty); c != 0 {
 			return c
 		}
-		return knownFirst(x.Known, y.Known)
+		return knownFirst(px.Known, py.Known)
 	})
-	for i := range res.Prospects {
-		res.Prospects[i].Rank = i + 1
+	res.Prospects = make([]Prospect, len(ps))
+	for r, k := range keys {
+		res.Prospects[r] = ps[k.i]
+		res.Prospects[r].Rank = r + 1
 	}
 	return nil
 }

@@ -577,3 +577,44 @@ func TestNameTable(t *testing.T) {
 		}
 	}
 }
+
+// TestRankProspects checks the order of the prospects against a plain sort,
+// on prospects full of ties: equal amounts, equal numbers of units, and a
+// known entity and an unmatched name with the same string.
+func TestRankProspects(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 100 {
+		res := &Result{}
+		for range r.IntN(300) {
+			units := make([]string, 1+r.IntN(3))
+			p := Prospect{Counterparty: fmt.Sprintf("c%d", r.IntN(20)), Known: r.IntN(2) == 0, Units: units,
+				sum: u128{lo: uint64(r.IntN(4)) * 1e10}}
+			res.Prospects = append(res.Prospects, p)
+		}
+		want := slices.Clone(res.Prospects)
+		for i := range want {
+			want[i].Amount, _ = want[i].sum.amount()
+		}
+		slices.SortStableFunc(want, func(x, y Prospect) int {
+			if c := cmp.Compare(y.Amount, x.Amount); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(len(y.Units), len(x.Units)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(x.Counterparty, y.Counterparty); c != 0 {
+				return c
+			}
+			return knownFirst(x.Known, y.Known)
+		})
+		if err := rankProspects(res); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range res.Prospects {
+			w := want[i]
+			if p.Rank != i+1 || p.Amount != w.Amount || len(p.Units) != len(w.Units) || p.Counterparty != w.Counterparty || p.Known != w.Known {
+				t.Fatalf("rank %d: %+v, want %+v", i+1, p, w)
+			}
+		}
+	}
+}
