@@ -12,6 +12,12 @@ import (
 
 // newTestIndex indexes ids with the given workers.
 func newTestIndex(ids []string, workers int) (*index, []duplicate) {
+	return newHashedIndex(ids, workers, maphash.String)
+}
+
+// newHashedIndex indexes ids with the given workers, the hash of each made
+// by hash.
+func newHashedIndex(ids []string, workers int, hash func(maphash.Seed, string) uint64) (*index, []duplicate) {
 	seed := newSeed()
 	var arena strings.Builder
 	ends := make([]uint32, len(ids))
@@ -19,7 +25,7 @@ func newTestIndex(ids []string, workers int) (*index, []duplicate) {
 	for i, id := range ids {
 		arena.WriteString(id)
 		ends[i] = uint32(arena.Len())
-		hashes[i] = maphash.String(seed, id)
+		hashes[i] = hash(seed, id)
 	}
 	return buildIndex(seed, arena.String(), ends, hashes, workers)
 }
@@ -191,15 +197,7 @@ func TestIndexCollisions(t *testing.T) {
 			}
 		}
 		const h = 0x9e3779b97f4a7c15
-		var arena strings.Builder
-		ends := make([]uint32, len(ids))
-		hashes := make([]uint64, len(ids))
-		for i, id := range ids {
-			arena.WriteString(id)
-			ends[i] = uint32(arena.Len())
-			hashes[i] = h
-		}
-		ix, dups := buildIndex(newSeed(), arena.String(), ends, hashes, 1)
+		ix, dups := newHashedIndex(ids, 1, func(maphash.Seed, string) uint64 { return h })
 		if len(dups) != 0 {
 			t.Fatalf("%d words: duplicates %v among distinct ids", words, dups)
 		}
