@@ -124,12 +124,12 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 		}
 	}
 	keys := hugepage.Make[idKey](count)
-	k := 0
+	at := 0
 	for v := range int32(n) {
 		if res.Root[v] == v && sum[v] != 0 {
 			// next carries the group's size.
-			keys[k] = idKey{prefix: ^uint64(sum[v]), next: uint64(size[v]), index: v}
-			k++
+			keys[at] = idKey{prefix: ^uint64(sum[v]), next: uint64(size[v]), index: v}
+			at++
 		}
 	}
 	if count > 0 {
