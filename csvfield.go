@@ -1,5 +1,7 @@
 package kamp
 
+import "github.com/kampbank/kamp/swar"
+
 // AppendCSVField appends f to b as one field of a CSV line (RFC 4180):
 // as it is, or between quotes, with its quotes doubled, when NeedsQuotes
 // says so.
@@ -32,7 +34,7 @@ func NeedsQuotes(f string) bool {
 	for ; i+8 <= len(f); i += 8 {
 		x := uint64(f[i]) | uint64(f[i+1])<<8 | uint64(f[i+2])<<16 | uint64(f[i+3])<<24 |
 			uint64(f[i+4])<<32 | uint64(f[i+5])<<40 | uint64(f[i+6])<<48 | uint64(f[i+7])<<56
-		if zeroBytes(x^(lowBits*','))|zeroBytes(x^(lowBits*'"'))|zeroBytes(x^(lowBits*'\n'))|zeroBytes(x^(lowBits*'\r')) != 0 {
+		if swar.Match(x, ',')|swar.Match(x, '"')|swar.Match(x, '\n')|swar.Match(x, '\r') != 0 {
 			return true
 		}
 	}
@@ -43,17 +45,4 @@ func NeedsQuotes(f string) bool {
 		}
 	}
 	return false
-}
-
-// Masks for finding bytes in a word, eight at a time.
-const (
-	lowBits  = 0x0101010101010101
-	low7Bits = 0x7f7f7f7f7f7f7f7f
-)
-
-// zeroBytes returns a word whose byte i has its high bit set exactly when
-// byte i of t is 0.
-func zeroBytes(t uint64) uint64 {
-	y := (t & low7Bits) + low7Bits
-	return ^(y | t | low7Bits)
 }

@@ -20,6 +20,7 @@ import (
 	"unsafe"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/swar"
 	"github.com/kampbank/kamp/tabular"
 )
 
@@ -442,23 +443,10 @@ func (c *chunkRecords) fields() [][]byte { return c.fs }
 func (c *chunkRecords) line() int        { return c.rec }
 func (c *chunkRecords) sizeHint() int    { return c.hint }
 
-// Masks for finding bytes in a word, eight at a time.
-const (
-	lowBits  = 0x0101010101010101
-	low7Bits = 0x7f7f7f7f7f7f7f7f
-)
-
-// zeroBytes returns a word whose byte i has its high bit set exactly when
-// byte i of t is 0.
-func zeroBytes(t uint64) uint64 {
-	y := (t & low7Bits) + low7Bits
-	return ^(y | t | low7Bits)
-}
-
 // specials returns a word whose byte i has its high bit set exactly when
 // byte i of x (little-endian) is a comma, a line feed or a quote.
 func specials(x uint64) uint64 {
-	return zeroBytes(x^(lowBits*',')) | zeroBytes(x^(lowBits*'\n')) | zeroBytes(x^(lowBits*'"'))
+	return swar.Match(x, ',') | swar.Match(x, '\n') | swar.Match(x, '"')
 }
 
 func (c *chunkRecords) next() bool {
