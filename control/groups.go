@@ -94,24 +94,29 @@ func checkResult(in *Input, res *Result) error {
 // sorted by comparing the rest.
 func SortedOrder(ids []string) []int32 {
 	order, _ := sortedOrder(ids)
+	if order == nil {
+		order = make([]int32, len(ids))
+		for i := range order {
+			order[i] = int32(i)
+		}
+	}
 	return order
 }
 
-// sortedOrder is SortedOrder that also returns an index whose id another
+// sortedOrder is SortedOrder, but for ids already in strictly increasing
+// order it returns a nil order; it also returns an index whose id another
 // entity has too, or -1.
 func sortedOrder(ids []string) (order []int32, dup int32) {
 	n := len(ids)
+	dup = -1
+	i := 1
+	for i < n && ids[i-1] < ids[i] {
+		i++
+	}
+	if i >= n {
+		return nil, -1
+	}
 	order = hugepage.Make[int32](n)
-	sorted, dup := true, -1
-	for i := range order {
-		order[i] = int32(i)
-		if i > 0 && ids[i-1] >= ids[i] {
-			sorted = false
-		}
-	}
-	if sorted {
-		return order, -1
-	}
 	keys := hugepage.Make[idKey](n)
 	for i, id := range ids {
 		keys[i] = idKey{prefix(id, 0), prefix(id, 8), int32(i), int32(min(len(id), 17))}

@@ -2,6 +2,7 @@ package control
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -156,18 +157,38 @@ func TestSortedOrder(t *testing.T) {
 	}
 }
 
-// TestWriteGroupsCSVOrder checks groups.csv of a large book whose ids are
-// not in index order against rows written one by one in id order.
+// TestWriteGroupsCSVOrder checks groups.csv of large books, whose ids are
+// in index order or not, against rows written one by one in id order;
+// both are written in many blocks.
 func TestWriteGroupsCSVOrder(t *testing.T) {
-	in := genGroups(rand.New(rand.NewPCG(7, 7)), 300_000)
-	res, err := Compute(in)
-	if err != nil {
-		t.Fatal(err)
+	shuffled := genGroups(rand.New(rand.NewPCG(7, 7)), 300_000)
+	sorted := shuffled
+	sorted.IDs = make([]string, len(shuffled.IDs))
+	for v := range sorted.IDs {
+		sorted.IDs[v] = fmt.Sprintf("E%09d", v)
 	}
-	var got bytes.Buffer
-	if err := WriteGroupsCSV(&got, in, res); err != nil {
-		t.Fatal(err)
+	for name, in := range map[string]Input{"ids shuffled": shuffled, "ids in index order": sorted} {
+		res, err := Compute(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := WriteGroupsCSV(&got, in, res); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != groupsCSVOneByOne(in, res) {
+			t.Errorf("%s: groups.csv of %d entities differs from the rows written one by one", name, len(in.IDs))
+		}
+		// A write that fails midway stops the writing with its error.
+		fw := &failAfter{n: got.Len() / 2}
+		if err := WriteGroupsCSV(fw, in, res); !errors.Is(err, errWrite) {
+			t.Errorf("%s: write failing after %d bytes: got %v", name, got.Len()/2, err)
+		}
 	}
+}
+
+// groupsCSVOneByOne formats groups.csv row by row with fmt.
+func groupsCSVOneByOne(in Input, res Result) string {
 	order := make([]int32, len(in.IDs))
 	for i := range order {
 		order[i] = int32(i)
@@ -183,7 +204,17 @@ func TestWriteGroupsCSVOrder(t *testing.T) {
 		}
 		fmt.Fprintf(&want, "%s,%s,%s,%s,%s,%s\n", in.IDs[v], ctrl, in.IDs[res.Ultimate[v]], in.IDs[res.Root[v]], bit[res.InCycle[v]], bit[res.Conflict[v]])
 	}
-	if got.String() != want.String() {
-		t.Errorf("groups.csv of %d entities differs from the rows written one by one", len(in.IDs))
+	return want.String()
+}
+
+// failAfter takes n bytes, then fails every write with errWrite.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		f.n = 0
+		return 0, errWrite
 	}
+	f.n -= len(p)
+	return len(p), nil
 }

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/hugepage"
@@ -20,9 +23,11 @@ const GroupExposuresHeader = "group_id,members,exposure,pct_of_tier1,limit_pct,h
 // entity of in, sorted by entity id as byte strings. It fails with an
 // EINVALID error when res does not fit in or two entities share an id.
 //
-// Rows are first formatted in index order, where the columns are read in
-// sequence, then copied out in id order: one scattered read per row instead
-// of one per column.
+// The rows are formatted in blocks by GOMAXPROCS goroutines and written in
+// order. When the ids are not in index order, every row is first
+// formatted in index order, where the columns are read in sequence, then
+// copied out in id order: one scattered read per row instead of one per
+// column.
 func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 	if err := checkResult(&in, &res); err != nil {
 		return err
@@ -32,66 +37,162 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 		return kamp.Errorf(kamp.EINVALID, "control: two entities have the id %q", in.IDs[dup])
 	}
 	n := len(in.IDs)
-	start := hugepage.Make[int](n + 1)
-	rows := make([]byte, 0, 48*n)
-	for v := range int32(n) {
-		start[v] = len(rows)
-		id := len(rows)
-		rows = kamp.AppendCSVField(rows, in.IDs[v])
-		idEnd := len(rows)
-		rows = append(rows, ',')
-		// Reuse the bytes of ids already written in this row: the ultimate
-		// controller and the root are often the entity or its controller.
-		var ctrl, ctrlEnd int
-		if c := res.Controller[v]; c >= 0 {
-			ctrl = len(rows)
-			rows = kamp.AppendCSVField(rows, in.IDs[c])
-			ctrlEnd = len(rows)
-		}
-		rows = append(rows, ',')
-		ult := len(rows)
-		switch u := res.Ultimate[v]; {
-		case u == v:
-			rows = append(rows, rows[id:idEnd]...)
-		case u == res.Controller[v]:
-			rows = append(rows, rows[ctrl:ctrlEnd]...)
-		default:
-			rows = kamp.AppendCSVField(rows, in.IDs[u])
-		}
-		ultEnd := len(rows)
-		rows = append(rows, ',')
-		switch r := res.Root[v]; {
-		case r == v:
-			rows = append(rows, rows[id:idEnd]...)
-		case r == res.Ultimate[v]:
-			rows = append(rows, rows[ult:ultEnd]...)
-		case r == res.Controller[v]:
-			rows = append(rows, rows[ctrl:ctrlEnd]...)
-		default:
-			rows = kamp.AppendCSVField(rows, in.IDs[r])
-		}
-		rows = append(rows, ',')
-		rows = appendBit(rows, res.InCycle[v])
-		rows = append(rows, ',')
-		rows = appendBit(rows, res.Conflict[v])
-		rows = append(rows, '\n')
-	}
-	start[n] = len(rows)
-	out := make([]byte, 0, 1<<16)
-	out = append(out, GroupsHeader+"\n"...)
-	for _, v := range order {
-		if len(out) > 1<<16-512 {
-			if _, err := w.Write(out); err != nil {
-				return fmt.Errorf("control: write groups.csv: %w", err)
+	blocks := (n + groupsBlock - 1) / groupsBlock
+	head := []byte(GroupsHeader + "\n")
+	rowsOf := func(k int) (lo, hi int) { return k * groupsBlock, min(n, (k+1)*groupsBlock) }
+	var err error
+	if order == nil {
+		err = writeBlocks(w, head, blocks, func(buf []byte, k int) []byte {
+			lo, hi := rowsOf(k)
+			for v := lo; v < hi; v++ {
+				buf = appendGroupsRow(buf, &in, &res, int32(v))
 			}
-			out = out[:0]
-		}
-		out = append(out, rows[start[v]:start[v+1]]...)
+			return buf
+		})
+	} else {
+		rows, end := formatGroupsRows(&in, &res)
+		err = writeBlocks(w, head, blocks, func(buf []byte, k int) []byte {
+			lo, hi := rowsOf(k)
+			for _, v := range order[lo:hi] {
+				begin := 0
+				if v%groupsPart != 0 {
+					begin = end[v-1]
+				}
+				buf = append(buf, rows[v/groupsPart][begin:end[v]]...)
+			}
+			return buf
+		})
 	}
-	if _, err := w.Write(out); err != nil {
+	if err != nil {
 		return fmt.Errorf("control: write groups.csv: %w", err)
 	}
 	return nil
+}
+
+// groupsBlock is the number of rows of groups.csv in a block written at
+// once; groupsPart the number of rows formatted into one buffer when the
+// rows are formatted ahead of writing.
+const (
+	groupsBlock = 1 << 14
+	groupsPart  = 1 << 18
+)
+
+// formatGroupsRows formats the rows of groups.csv in index order, in parts
+// of groupsPart rows on parallel goroutines: the row of entity v ends at
+// end[v] in rows[v/groupsPart], and begins where the row before it in the
+// part ends (at 0 for the first row of a part).
+func formatGroupsRows(in *Input, res *Result) (rows [][]byte, end []int) {
+	n := len(in.IDs)
+	rows = make([][]byte, (n+groupsPart-1)/groupsPart)
+	end = hugepage.Make[int](n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(rows))) {
+		wg.Go(func() {
+			for p := int(next.Add(1) - 1); p < len(rows); p = int(next.Add(1) - 1) {
+				lo, hi := p*groupsPart, min(n, (p+1)*groupsPart)
+				buf := make([]byte, 0, 48*(hi-lo))
+				for v := lo; v < hi; v++ {
+					buf = appendGroupsRow(buf, in, res, int32(v))
+					end[v] = len(buf)
+				}
+				rows[p] = buf
+			}
+		})
+	}
+	wg.Wait()
+	return rows, end
+}
+
+// appendGroupsRow appends the groups.csv row of entity v to rows. It reuses
+// the bytes of ids already written in the row: the ultimate controller and
+// the root are often the entity or its controller.
+func appendGroupsRow(rows []byte, in *Input, res *Result, v int32) []byte {
+	id := len(rows)
+	rows = kamp.AppendCSVField(rows, in.IDs[v])
+	idEnd := len(rows)
+	rows = append(rows, ',')
+	var ctrl, ctrlEnd int
+	if c := res.Controller[v]; c >= 0 {
+		ctrl = len(rows)
+		rows = kamp.AppendCSVField(rows, in.IDs[c])
+		ctrlEnd = len(rows)
+	}
+	rows = append(rows, ',')
+	ult := len(rows)
+	switch u := res.Ultimate[v]; {
+	case u == v:
+		rows = append(rows, rows[id:idEnd]...)
+	case u == res.Controller[v]:
+		rows = append(rows, rows[ctrl:ctrlEnd]...)
+	default:
+		rows = kamp.AppendCSVField(rows, in.IDs[u])
+	}
+	ultEnd := len(rows)
+	rows = append(rows, ',')
+	switch r := res.Root[v]; {
+	case r == v:
+		rows = append(rows, rows[id:idEnd]...)
+	case r == res.Ultimate[v]:
+		rows = append(rows, rows[ult:ultEnd]...)
+	case r == res.Controller[v]:
+		rows = append(rows, rows[ctrl:ctrlEnd]...)
+	default:
+		rows = kamp.AppendCSVField(rows, in.IDs[r])
+	}
+	rows = append(rows, ',')
+	rows = appendBit(rows, res.InCycle[v])
+	rows = append(rows, ',')
+	rows = appendBit(rows, res.Conflict[v])
+	return append(rows, '\n')
+}
+
+// writeBlocks writes head, then blocks 0 to nb-1 in order, to w. fill
+// appends block k to buf (an empty buffer, reused) and returns it. The
+// blocks are filled by GOMAXPROCS goroutines, at most two per goroutine
+// ahead of the one being written. After a failed write no more blocks
+// are started, and writeBlocks returns once the goroutines are done.
+func writeBlocks(w io.Writer, head []byte, nb int, fill func(buf []byte, k int) []byte) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), nb))
+	// A buffer is a ticket to fill a block: the writer hands it back once
+	// the block is written, which bounds the blocks in flight.
+	free := make(chan []byte, 2*workers)
+	for range cap(free) {
+		free <- nil
+	}
+	filled := make([]chan []byte, nb)
+	for k := range filled {
+		filled[k] = make(chan []byte, 1)
+	}
+	quit := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				var buf []byte
+				select {
+				case buf = <-free:
+				case <-quit:
+					return
+				}
+				k := int(next.Add(1) - 1)
+				if k >= nb {
+					return
+				}
+				filled[k] <- fill(buf[:0], k)
+			}
+		})
+	}
+	_, err := w.Write(head)
+	for k := 0; k < nb && err == nil; k++ {
+		buf := <-filled[k]
+		_, err = w.Write(buf)
+		free <- buf
+	}
+	close(quit)
+	wg.Wait()
+	return err
 }
 
 // WriteGroupExposuresCSV writes group-exposures.csv: the rows of
