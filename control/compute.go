@@ -41,14 +41,14 @@ func Compute(in Input) (Result, error) {
 	// The engine's columns are done with: the result takes them over.
 	res := Result{
 		Controller: e.par,
-		Ultimate:   e.key,
-		Root:       e.low,
-		Depth:      e.index,
+		Ultimate:   hugepage.Make[int32](n),
+		Root:       hugepage.Make[int32](n),
+		Depth:      hugepage.Make[int32](n),
 		InCycle:    e.inCycle,
-		Conflict:   e.agr[:n],
+		Conflict:   hugepage.Make[bool](n),
 	}
 	for v := range int32(n) {
-		c, p := e.cls[v], e.par[v]
+		c, p := e.nodes[v].cls, e.par[v]
 		res.Conflict[v] = c == v && p <= -2
 		switch {
 		case c != v:
@@ -109,25 +109,20 @@ type engine struct {
 	n   int
 	ids []string
 	g   adjacency
-	// key[v] says which holders decide v's controllers: keyNone (none can
-	// control v), keyAll (all of them), or the position in g of the one
-	// holder every controller of v must be or control.
-	key     []int32
-	cls     []int32
+	// nodes holds what the search reads and writes of each entity
+	// together, one cache line fetch for all of it.
+	nodes   []node
 	par     []int32
 	multi   [][]int32
 	inCycle []bool
 
-	acc     []kamp.Share // share of the current target held by each visited class
-	agr     []bool       // agreement on the current target by each visited class
-	visit   marks        // classes visited for the current target
+	tally   []tally // what each class holds of the current target
+	gen     uint32  // the current target's generation in tally
 	visited []int32
 	walk    marks // classes visited by the current holder's walk
 	nonmin  marks
 	stack   []int32
 	mins    []int32
-
-	index, low []int32 // Tarjan's numbering
 
 	// Buffers for solving a dependency cycle, reused from one to the next.
 	inK     marks   // members of the cycle being solved
@@ -152,7 +147,29 @@ func grow[T any](buf *[]T, n int) []T {
 	return *buf
 }
 
-// Values of engine.key besides holder positions.
+// node is an entity's part of the engine's state.
+type node struct {
+	// index and low are Tarjan's numbering in run; index is done once the
+	// entity is solved.
+	index, low int32
+	// key says which holders decide the entity's controllers: keyNone
+	// (none can control it), keyAll (all of them), or the position in g of
+	// the one holder every controller of it must be or control.
+	key int32
+	// cls is the entity's control class: itself, or the representative of
+	// its control cycle; -1 until solved.
+	cls int32
+}
+
+// tally is what a class holds of the target entity being solved, valid
+// when gen is the engine's current generation.
+type tally struct {
+	gen uint32
+	agr bool // an agreement
+	acc kamp.Share
+}
+
+// Values of node.key besides holder positions.
 const (
 	keyAll  = -1
 	keyNone = -2
@@ -161,20 +178,16 @@ const (
 func newEngine(n int, ids []string, g adjacency) *engine {
 	e := &engine{
 		n: n, ids: ids, g: g,
-		key:     hugepage.Make[int32](n),
-		cls:     hugepage.Make[int32](n),
+		nodes:   hugepage.Make[node](n),
 		par:     hugepage.Make[int32](n),
 		inCycle: hugepage.Make[bool](n),
-		acc:     hugepage.Make[kamp.Share](n),
-		agr:     hugepage.Make[bool](n),
-		visit:   newMarks(n),
+		tally:   hugepage.Make[tally](n),
 		walk:    newMarks(n),
 		nonmin:  newMarks(n),
 	}
-	for v := range e.cls {
-		e.cls[v] = -1
+	for v := range e.nodes {
+		e.nodes[v] = node{cls: -1, key: keyOf(&g, int32(v))}
 		e.par[v] = -1
-		e.key[v] = keyOf(&g, int32(v))
 	}
 	return e
 }
@@ -215,7 +228,7 @@ func keyOf(g *adjacency, v int32) int32 {
 
 // holders returns the range of v's holders in g that decide its controllers.
 func (e *engine) holders(v int32) (lo, hi int32) {
-	switch k := e.key[v]; k {
+	switch k := e.nodes[v].key; k {
 	case keyAll:
 		return e.g.off[v], e.g.off[v+1]
 	case keyNone:
@@ -239,19 +252,26 @@ func (e *engine) forParents(c int32, f func(p int32)) {
 
 // begin starts accumulating holdings for a new target entity.
 func (e *engine) begin() {
-	e.visit.reset()
+	e.gen++
+	if e.gen == 0 {
+		for c := range e.tally {
+			e.tally[c].gen = 0
+		}
+		e.gen = 1
+	}
 	e.visited = e.visited[:0]
 }
 
-// add adds a holding of share s (and agreement a) to class c's accumulator.
+// add adds a holding of share s (and agreement a) to class c's tally.
 func (e *engine) add(c int32, s kamp.Share, a bool) {
-	if !e.visit.has(c) {
-		e.visit.add(c)
-		e.acc[c], e.agr[c] = 0, false
+	t := &e.tally[c]
+	if t.gen != e.gen {
+		*t = tally{gen: e.gen, agr: a, acc: s}
 		e.visited = append(e.visited, c)
+		return
 	}
-	e.acc[c] += s
-	e.agr[c] = e.agr[c] || a
+	t.acc += s
+	t.agr = t.agr || a
 }
 
 // addUp adds a holding of share s (and agreement a) to class c and to every
@@ -291,7 +311,8 @@ func (e *engine) addUp(c int32, s kamp.Share, a bool) {
 }
 
 func (e *engine) qualifies(c int32) bool {
-	return e.acc[c] > controlShare || e.agr[c]
+	t := &e.tally[c]
+	return t.acc > controlShare || t.agr
 }
 
 // setParents records the nearest controlling classes of class c.
@@ -317,18 +338,25 @@ func (e *engine) run() {
 	hs := e.g.hs
 	// index is 0 before a visit and done once the entity is solved.
 	const done = math.MaxInt32
-	e.index, e.low = hugepage.Make[int32](n), hugepage.Make[int32](n)
-	index, low := e.index, e.low
+	nodes := e.nodes
+	// An entity whose controllers no holder decides depends on nothing:
+	// solve it here, outside the search.
+	for v := range nodes {
+		if nodes[v].key == keyNone {
+			nodes[v].index = done
+			nodes[v].cls = int32(v)
+		}
+	}
 	var stack []int32
 	type frame struct{ v, pos, end int32 }
 	var calls []frame
 	counter := int32(0)
 	for s := range int32(n) {
-		if index[s] != 0 {
+		if nodes[s].index != 0 {
 			continue
 		}
 		counter++
-		index[s], low[s] = counter, counter
+		nodes[s].index, nodes[s].low = counter, counter
 		stack = append(stack, s)
 		lo, hi := e.holders(s)
 		calls = append(calls, frame{s, lo, hi})
@@ -338,26 +366,26 @@ func (e *engine) run() {
 			if f.pos < f.end {
 				w := hs[f.pos].nb
 				f.pos++
-				if index[w] == 0 {
+				if nw := &nodes[w]; nw.index == 0 {
 					counter++
-					index[w], low[w] = counter, counter
+					nw.index, nw.low = counter, counter
 					stack = append(stack, w)
 					lo, hi := e.holders(w)
 					calls = append(calls, frame{w, lo, hi})
-				} else if index[w] < low[v] { // w is on the stack, not done
-					low[v] = index[w]
+				} else if nw.index < nodes[v].low { // w is on the stack, not done
+					nodes[v].low = nw.index
 				}
 				continue
 			}
 			calls = calls[:len(calls)-1]
-			if low[v] == index[v] {
+			if nodes[v].low == nodes[v].index {
 				k := len(stack) - 1
 				for stack[k] != v {
 					k--
 				}
 				comp := stack[k:]
 				for _, w := range comp {
-					index[w] = done
+					nodes[w].index = done
 				}
 				if len(comp) == 1 {
 					e.single(v)
@@ -369,8 +397,8 @@ func (e *engine) run() {
 			}
 			if len(calls) > 0 {
 				u := calls[len(calls)-1].v
-				if low[v] < low[u] {
-					low[u] = low[v]
+				if nodes[v].low < nodes[u].low {
+					nodes[u].low = nodes[v].low
 				}
 			}
 		}
@@ -380,19 +408,19 @@ func (e *engine) run() {
 // single solves an entity on no cycle of the dependency graph: the holders
 // that decide its controllers are solved.
 func (e *engine) single(v int32) {
-	e.cls[v] = v
-	switch k := e.key[v]; k {
+	e.nodes[v].cls = v
+	switch k := e.nodes[v].key; k {
 	case keyNone:
 		return
 	case keyAll:
 	default:
-		e.par[v] = e.cls[e.g.nb(k)]
+		e.par[v] = e.nodes[e.g.nb(k)].cls
 		return
 	}
 	lo, hi := e.g.off[v], e.g.off[v+1]
 	e.begin()
 	for p := lo; p < hi; p++ {
-		e.addUp(e.cls[e.g.nb(p)], e.g.share(p), e.g.agr(p))
+		e.addUp(e.nodes[e.g.nb(p)].cls, e.g.share(p), e.g.agr(p))
 	}
 	// The qualifying classes are closed upwards; the nearest are those with
 	// no qualifying class directly below them.
@@ -478,7 +506,7 @@ func (e *engine) cyclic(comp []int32) {
 		for p := lo; p < hi; p++ {
 			h, s, a := e.g.nb(p), e.g.share(p), e.g.agr(p)
 			if !e.inK.has(h) {
-				e.addUp(e.cls[h], s, a)
+				e.addUp(e.nodes[h].cls, s, a)
 				continue
 			}
 			e.add(h, s, a)
@@ -516,11 +544,11 @@ func (e *engine) cyclic(comp []int32) {
 	}
 	// Control cycles: members that control each other.
 	for _, v := range comp {
-		e.cls[v] = -1
+		e.nodes[v].cls = -1
 	}
 	var members []int32
 	for i, v := range comp {
-		if e.cls[v] != -1 {
+		if e.nodes[v].cls != -1 {
 			continue
 		}
 		members = append(members[:0], v)
@@ -536,7 +564,7 @@ func (e *engine) cyclic(comp []int32) {
 			}
 		}
 		for _, m := range members {
-			e.cls[m] = rep
+			e.nodes[m].cls = rep
 			e.inCycle[m] = len(members) > 1
 		}
 	}
@@ -544,13 +572,13 @@ func (e *engine) cyclic(comp []int32) {
 	// outside it.
 	classOf := func(x int32) int32 {
 		if e.inK.has(x) {
-			return e.cls[x]
+			return e.nodes[x].cls
 		}
 		return x
 	}
 	var q []int32
 	for _, r := range comp {
-		if e.cls[r] != r {
+		if e.nodes[r].cls != r {
 			continue
 		}
 		e.qset.reset()
