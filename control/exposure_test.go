@@ -3,6 +3,7 @@ package control
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -244,5 +245,42 @@ func TestGroupExposuresOrder(t *testing.T) {
 				t.Fatalf("group %s with exposure %s left out", in.IDs[g], x)
 			}
 		}
+	}
+}
+
+// TestWriteGroupExposuresCSVBlocks writes enough rows for several blocks
+// and checks them against each row written alone, and that a write failing
+// midway is reported.
+func TestWriteGroupExposuresCSVBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	n := 2*groupsBlock + 123
+	in := Input{IDs: make([]string, n)}
+	for v := range in.IDs {
+		in.IDs[v] = fmt.Sprintf("G%07d", v)
+	}
+	in.IDs[5] = "quoted, id" // not a valid id in a file, but one the writer must quote
+	rows := make([]GroupExposure, n)
+	for i := range rows {
+		rows[i] = GroupExposure{GroupID: int32(r.IntN(n)), Members: 1 + r.IntN(9), Exposure: kamp.Amount(r.Int64N(1e15)),
+			PctOfTier1: r.Float64() * 30, LimitPct: []float64{15, 20, 25}[r.IntN(3)], Headroom: kamp.Amount(r.Int64N(1e15) - 5e14), Status: StatusOK}
+	}
+	var got bytes.Buffer
+	if err := WriteGroupExposuresCSV(&got, in, rows); err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	want.WriteString(GroupExposuresHeader + "\n")
+	for _, row := range rows {
+		var one bytes.Buffer
+		if err := WriteGroupExposuresCSV(&one, in, []GroupExposure{row}); err != nil {
+			t.Fatal(err)
+		}
+		want.WriteString(strings.TrimPrefix(one.String(), GroupExposuresHeader+"\n"))
+	}
+	if got.String() != want.String() {
+		t.Errorf("%d rows written in blocks differ from the rows written one by one", n)
+	}
+	if err := WriteGroupExposuresCSV(&failAfter{n: got.Len() / 2}, in, rows); !errors.Is(err, errWrite) {
+		t.Errorf("write failing midway: got %v", err)
 	}
 }

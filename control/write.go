@@ -1,7 +1,6 @@
 package control
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"runtime"
@@ -44,10 +43,7 @@ func WriteGroupsCSV(w io.Writer, in Input, res Result) error {
 	if order == nil {
 		err = writeBlocks(w, head, blocks, func(buf []byte, k int) []byte {
 			lo, hi := rowsOf(k)
-			for v := lo; v < hi; v++ {
-				buf = appendGroupsRow(buf, &in, &res, int32(v))
-			}
-			return buf
+			return appendGroupsRows(buf, &in, &res, lo, hi, nil)
 		})
 	} else {
 		rows, end := formatGroupsRows(&in, &res)
@@ -91,17 +87,70 @@ func formatGroupsRows(in *Input, res *Result) (rows [][]byte, end []int) {
 		wg.Go(func() {
 			for p := int(next.Add(1) - 1); p < len(rows); p = int(next.Add(1) - 1) {
 				lo, hi := p*groupsPart, min(n, (p+1)*groupsPart)
-				buf := make([]byte, 0, 48*(hi-lo))
-				for v := lo; v < hi; v++ {
-					buf = appendGroupsRow(buf, in, res, int32(v))
-					end[v] = len(buf)
-				}
-				rows[p] = buf
+				rows[p] = appendGroupsRows(make([]byte, 0, 48*(hi-lo)), in, res, lo, hi, end)
 			}
 		})
 	}
 	wg.Wait()
 	return rows, end
+}
+
+// appendGroupsRows appends the groups.csv rows of entities lo to hi-1 to
+// buf; with end not nil, it records where each row ends in end[v]. The ids
+// a row names besides its entity's are read ahead for a batch of rows
+// with touchIDs.
+func appendGroupsRows(buf []byte, in *Input, res *Result, lo, hi int, end []int) []byte {
+	var refs [3 * touchBatch]int32
+	sink := 0
+	for b := lo; b < hi; b += touchBatch {
+		bEnd := min(hi, b+touchBatch)
+		n := 0
+		for v := int32(b); v < int32(bEnd); v++ {
+			c, u, r := res.Controller[v], res.Ultimate[v], res.Root[v]
+			if c >= 0 {
+				refs[n] = c
+				n++
+			}
+			if u != v && u != c {
+				refs[n] = u
+				n++
+			}
+			if r != v && r != u && r != c {
+				refs[n] = r
+				n++
+			}
+		}
+		sink += touchIDs(in.IDs, refs[:n])
+		for v := b; v < bEnd; v++ {
+			buf = appendGroupsRow(buf, in, res, int32(v))
+			if end != nil {
+				end[v] = len(buf)
+			}
+		}
+	}
+	runtime.KeepAlive(sink)
+	return buf
+}
+
+// touchBatch is the number of rows whose ids are read ahead at once.
+const touchBatch = 64
+
+// touchIDs reads the ids of the entities vs: their string headers in one
+// loop, then their first bytes in another. The loads of a loop do not
+// depend on each other, so their cache misses overlap, where formatting
+// the rows one by one waits for two misses in a row for every id outside
+// the entity's own. The sum it returns only keeps the loads from being
+// optimized away.
+func touchIDs(ids []string, vs []int32) (sink int) {
+	for _, v := range vs {
+		sink += len(ids[v])
+	}
+	for _, v := range vs {
+		if id := ids[v]; id != "" {
+			sink += int(id[0])
+		}
+	}
+	return sink
 }
 
 // appendGroupsRow appends the groups.csv row of entity v to rows. It reuses
@@ -196,43 +245,54 @@ func writeBlocks(w io.Writer, head []byte, nb int, fill func(buf []byte, k int) 
 }
 
 // WriteGroupExposuresCSV writes group-exposures.csv: the rows of
-// GroupExposures in the order given, group ids taken from in.
+// GroupExposures in the order given, group ids taken from in. The rows are
+// formatted in blocks as WriteGroupsCSV's are.
 func WriteGroupExposuresCSV(w io.Writer, in Input, rows []GroupExposure) error {
-	bw := bufio.NewWriter(w)
-	buf := append(make([]byte, 0, 256), GroupExposuresHeader+"\n"...)
-	// A regime has a few limits: format each once.
-	limits := map[float64][]byte{}
 	for _, r := range rows {
 		if r.GroupID < 0 || int(r.GroupID) >= len(in.IDs) {
 			return kamp.Errorf(kamp.EINVALID, "control: group exposure row has group index %d for %d entities", r.GroupID, len(in.IDs))
 		}
-		if _, err := bw.Write(buf); err != nil {
-			return fmt.Errorf("control: write group-exposures.csv: %w", err)
-		}
-		buf = kamp.AppendCSVField(buf[:0], in.IDs[r.GroupID])
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, int64(r.Members), 10)
-		buf = append(buf, ',')
-		buf = kamp.AppendFixed(buf, int64(r.Exposure), kamp.AmountScale)
-		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, r.PctOfTier1, 'g', -1, 64)
-		buf = append(buf, ',')
-		limit, ok := limits[r.LimitPct]
-		if !ok {
-			limit = strconv.AppendFloat(nil, r.LimitPct, 'g', -1, 64)
-			limits[r.LimitPct] = limit
-		}
-		buf = append(buf, limit...)
-		buf = append(buf, ',')
-		buf = kamp.AppendFixed(buf, int64(r.Headroom), kamp.AmountScale)
-		buf = append(buf, ',')
-		buf = append(buf, r.Status...)
-		buf = append(buf, '\n')
 	}
-	if _, err := bw.Write(buf); err != nil {
-		return fmt.Errorf("control: write group-exposures.csv: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
+	blocks := (len(rows) + groupsBlock - 1) / groupsBlock
+	err := writeBlocks(w, []byte(GroupExposuresHeader+"\n"), blocks, func(buf []byte, k int) []byte {
+		block := rows[k*groupsBlock : min(len(rows), (k+1)*groupsBlock)]
+		// A regime has a few limits: format each once.
+		limits := map[float64][]byte{}
+		var refs [touchBatch]int32
+		sink := 0
+		for len(block) > 0 {
+			batch := block[:min(len(block), touchBatch)]
+			block = block[len(batch):]
+			for i, r := range batch {
+				refs[i] = r.GroupID
+			}
+			sink += touchIDs(in.IDs, refs[:len(batch)])
+			for _, r := range batch {
+				buf = kamp.AppendCSVField(buf, in.IDs[r.GroupID])
+				buf = append(buf, ',')
+				buf = strconv.AppendInt(buf, int64(r.Members), 10)
+				buf = append(buf, ',')
+				buf = kamp.AppendFixed(buf, int64(r.Exposure), kamp.AmountScale)
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, r.PctOfTier1, 'g', -1, 64)
+				buf = append(buf, ',')
+				limit, ok := limits[r.LimitPct]
+				if !ok {
+					limit = strconv.AppendFloat(nil, r.LimitPct, 'g', -1, 64)
+					limits[r.LimitPct] = limit
+				}
+				buf = append(buf, limit...)
+				buf = append(buf, ',')
+				buf = kamp.AppendFixed(buf, int64(r.Headroom), kamp.AmountScale)
+				buf = append(buf, ',')
+				buf = append(buf, r.Status...)
+				buf = append(buf, '\n')
+			}
+		}
+		runtime.KeepAlive(sink)
+		return buf
+	})
+	if err != nil {
 		return fmt.Errorf("control: write group-exposures.csv: %w", err)
 	}
 	return nil
