@@ -189,17 +189,25 @@ func (a *Accumulator) AddIndexed(p kamp.Payment, payer, payee int32) error {
 // checkIndexes checks the entity indexes given to AddIndexed.
 // With compareIDs, the ids themselves are compared too.
 func (a *Accumulator) checkIndexes(p *kamp.Payment, payer, payee int32, compareIDs bool) error {
-	n := int32(len(a.ids))
-	for _, x := range [2]struct {
-		idx  int32
-		id   string
-		role string
-	}{{payer, p.PayerID, "payer"}, {payee, p.PayeeID, "payee"}} {
-		if x.idx >= n || (x.idx >= 0) != (x.id != "") || (compareIDs && x.idx >= 0 && a.ids[x.idx] != x.id) {
-			return kamp.Errorf(kamp.EINVALID, "payment %q: %s index %d does not match %s_id %q", p.TxnID, x.role, x.idx, x.role, x.id)
-		}
+	// Written out for each side: a loop over the two sides copied them
+	// through the stack, a tenth of AddBatch's time.
+	if !a.indexMatches(payer, p.PayerID, compareIDs) {
+		return kamp.Errorf(kamp.EINVALID, "payment %q: payer index %d does not match payer_id %q", p.TxnID, payer, p.PayerID)
+	}
+	if !a.indexMatches(payee, p.PayeeID, compareIDs) {
+		return kamp.Errorf(kamp.EINVALID, "payment %q: payee index %d does not match payee_id %q", p.TxnID, payee, p.PayeeID)
 	}
 	return nil
+}
+
+// indexMatches reports whether idx is a valid index for a side whose id is
+// id: an entity's index when id is set (and, with compareIDs, that entity's
+// id is id), -1 or less when it is not.
+func (a *Accumulator) indexMatches(idx int32, id string, compareIDs bool) bool {
+	if idx >= int32(len(a.ids)) || (idx >= 0) != (id != "") {
+		return false
+	}
+	return !compareIDs || idx < 0 || a.ids[idx] == id
 }
 
 // add adds p; payer and payee are its id sides' entity indexes when known,

@@ -180,19 +180,9 @@ func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, e
 		s.pre = slices.Grow(s.pre[:0], 2*(end-start))[:2*(end-start)]
 		for i := start; i < end; i++ {
 			p := &ps[i]
-			for k, sd := range [2]struct {
-				idx      int32
-				id, name string
-			}{{sides[2*i], p.PayerID, p.PayerName}, {sides[2*i+1], p.PayeeID, p.PayeeName}} {
-				pk := &s.pre[2*(i-start)+k]
-				*pk = preKey{}
-				if sd.idx < 0 && sd.id == "" && sd.name != "" {
-					pk.set, pk.start = true, int32(len(s.keys))
-					s.keys = names.AppendMatchKey(s.keys, sd.name)
-					pk.end = int32(len(s.keys))
-					pk.h = hashKey(s.keys[pk.start:pk.end])
-				}
-			}
+			j := 2 * (i - start)
+			s.setPreKey(&s.pre[j], sides[2*i], p.PayerID, p.PayerName)
+			s.setPreKey(&s.pre[j+1], sides[2*i+1], p.PayeeID, p.PayeeName)
 		}
 		for i := range s.pre {
 			if pk := &s.pre[i]; pk.set {
@@ -227,6 +217,18 @@ func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, e
 				refused(i, err)
 			}
 		}
+	}
+}
+
+// setPreKey sets *pk to the match key of a payment's side when it has a
+// name and neither an entity index nor an id, and clears it otherwise.
+func (s *Shard) setPreKey(pk *preKey, idx int32, id, name string) {
+	*pk = preKey{}
+	if idx < 0 && id == "" && name != "" {
+		pk.set, pk.start = true, int32(len(s.keys))
+		s.keys = names.AppendMatchKey(s.keys, name)
+		pk.end = int32(len(s.keys))
+		pk.h = hashKey(s.keys[pk.start:pk.end])
 	}
 }
 
