@@ -106,22 +106,28 @@ func runChain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// The names' index for the engine is made while the groups and tiers
-	// are computed.
+	// are computed: when they are, on the core the control engine leaves
+	// free once the metrics are read.
 	var nameIndex *chain.NameIndex
-	var wg sync.WaitGroup
-	wg.Go(func() { nameIndex = chain.IndexNames(ents.Names) })
+	var indexed sync.WaitGroup
+	indexed.Add(1)
+	indexNames := func() {
+		defer indexed.Done()
+		nameIndex = chain.IndexNames(ents.Names)
+	}
 	var root, units []int32
 	how := "computed"
 	if *reuse {
 		how = "reused from groups.csv and tiers.csv"
+		go indexNames()
 		root, units, err = reusedUnits(ctx, ents, groupsPath, tiersPath, opt)
 	} else {
-		root, units, err = computedUnits(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt)
+		root, units, err = computedUnits(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt, indexNames)
 	}
-	wg.Wait()
 	if err != nil {
 		return err
 	}
+	indexed.Wait()
 	runtime.GC()
 	prepared := time.Now()
 	in := chain.Input{IDs: ents.IDs, Names: ents.Names, IsClient: ents.Client, Root: root, Units: units, FX: fx.Rates(), From: *from, To: *to, NameIndex: nameIndex}
@@ -184,8 +190,8 @@ func reusedUnits(ctx context.Context, ents *dataset.Entities, groupsPath, tiersP
 // computedUnits computes the groups (control engine) and the tiers (screen
 // engine) and returns the group roots and the strategic units: the roots of
 // the units of tier core or key.
-func computedUnits(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options) (root, units []int32, err error) {
-	st, err := groupsAndTiers(ctx, e, ents, fx, ownershipPath, metricsPath, period, w, opt)
+func computedUnits(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options, beside func()) (root, units []int32, err error) {
+	st, err := groupsAndTiers(ctx, e, ents, fx, ownershipPath, metricsPath, period, w, opt, beside)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -53,7 +53,7 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := groupsAndTiers(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt)
+	st, err := groupsAndTiers(ctx, e, ents, fx, files.Ownership, metricsPath, *period, w, opt, nil)
 	if err != nil {
 		return err
 	}
@@ -88,8 +88,10 @@ func runScreen(ctx context.Context, e *env, args []string) error {
 
 // groupsAndTiers reads ownership.csv and computes the groups with the
 // control engine while metrics.csv is read on the other core, then screens
-// the units of period with weights w.
-func groupsAndTiers(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options) (*screened, error) {
+// the units of period with weights w. Once metrics.csv is read, beside
+// (when not nil) is called on that other core, and may still run when
+// groupsAndTiers returns; it is called unless ownership.csv fails to load.
+func groupsAndTiers(ctx context.Context, e *env, ents *dataset.Entities, fx *dataset.FX, ownershipPath, metricsPath, period string, w screen.Weights, opt dataset.Options, beside func()) (*screened, error) {
 	edges, err := dataset.LoadOwnership(ctx, ownershipPath, ents, opt)
 	if err != nil {
 		return nil, err
@@ -100,7 +102,14 @@ func groupsAndTiers(ctx context.Context, e *env, ents *dataset.Entities, fx *dat
 	var wg sync.WaitGroup
 	mOpt := opt
 	mOpt.Workers = max(1, runtime.GOMAXPROCS(0)-1)
-	wg.Go(func() { metrics, metErr = dataset.LoadMetrics(ctx, metricsPath, ents, fx, mOpt) })
+	wg.Add(1)
+	go func() {
+		metrics, metErr = dataset.LoadMetrics(ctx, metricsPath, ents, fx, mOpt)
+		wg.Done()
+		if beside != nil {
+			beside()
+		}
+	}()
 	res, err := control.Compute(control.Input{IDs: ents.IDs, State: ents.State, Edges: edges})
 	wg.Wait()
 	if err = cmp.Or(metErr, err); err != nil {
