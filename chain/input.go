@@ -2,7 +2,6 @@ package chain
 
 import (
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/kampbank/kamp"
@@ -102,31 +101,33 @@ func (a *Accumulator) prepare(in *Input) error {
 			return kamp.Errorf(kamp.EINVALID, "chain: entity %q has group root %d, which is not an entity that is its own root", in.IDs[i], r)
 		}
 	}
-	unitOfRoot := make(map[int32]int32, len(in.Units))
-	a.unitRoot = make([]int32, 0, len(in.Units))
+	// unitOf[r] is the unit of group root r, -1 if none; -2 marks a unit
+	// until it is numbered.
+	unitOf := hugepage.Make[int32](n)
+	for i := range unitOf {
+		unitOf[i] = -1
+	}
 	for _, u := range in.Units {
 		if u < 0 || int(u) >= n || in.Root[u] != u {
 			return kamp.Errorf(kamp.EINVALID, "chain: strategic unit %d is not a group root", u)
 		}
-		if _, dup := unitOfRoot[u]; dup {
+		if unitOf[u] == -2 {
 			return kamp.Errorf(kamp.EINVALID, "chain: strategic unit %q is listed twice", in.IDs[u])
 		}
-		unitOfRoot[u] = int32(len(a.unitRoot))
-		a.unitRoot = append(a.unitRoot, u)
+		unitOf[u] = -2
 	}
 	// Units are numbered in the order of their ids, the order of the
 	// result, which the shards' records follow.
-	slices.SortFunc(a.unitRoot, func(x, y int32) int { return strings.Compare(in.IDs[x], in.IDs[y]) })
-	for i, u := range a.unitRoot {
-		unitOfRoot[u] = int32(i)
+	a.unitRoot = make([]int32, 0, len(in.Units))
+	for _, v := range order {
+		if unitOf[v] == -2 {
+			unitOf[v] = int32(len(a.unitRoot))
+			a.unitRoot = append(a.unitRoot, v)
+		}
 	}
 	a.of = hugepage.Make[rootUnit](n)
 	for i, r := range in.Root {
-		u, ok := unitOfRoot[r]
-		if !ok {
-			u = -1
-		}
-		a.of[i] = rootUnit{r, u}
+		a.of[i] = rootUnit{r, unitOf[r]}
 	}
 	a.prepareBuckets()
 
