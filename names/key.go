@@ -54,6 +54,11 @@ func AppendMatchKey(dst []byte, name string) []byte {
 			}
 			continue
 		}
+		if plain3(name, i) {
+			dst = append(dst, name[i:i+3]...)
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(name[i:])
 		i += size
 		if r == utf8.RuneError && size == 1 {
@@ -80,6 +85,24 @@ func AppendMatchKey(dst []byte, name string) []byte {
 		dst = append(dst[:len(dst)-len(SuffixLLC)], SuffixLtd...)
 	}
 	return dst
+}
+
+// plain3 reports whether s holds at i a valid three-byte UTF-8 sequence of
+// U+4000 to U+D7FF or U+E000 to U+EFFF: the CJK ideographs of company
+// names among others, none of them a space, a dropped bracket or a
+// full-width form, so a match key keeps them as they are. It lets the
+// common case skip decoding.
+func plain3(s string, i int) bool {
+	if i+2 >= len(s) || s[i+1]&0xc0 != 0x80 || s[i+2]&0xc0 != 0x80 {
+		return false
+	}
+	switch c := s[i]; {
+	case 0xe4 <= c && c <= 0xec, c == 0xee:
+		return true
+	case c == 0xed:
+		return s[i+1] < 0xa0 // not a surrogate
+	}
+	return false
 }
 
 // asciiDropped reports whether the ASCII character c is removed from a match
@@ -112,6 +135,10 @@ func isKey(s string) bool {
 				return false
 			}
 			i++
+			continue
+		}
+		if plain3(s, i) {
+			i += 3
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -46,6 +47,47 @@ func TestMatchKey(t *testing.T) {
 				t.Errorf("AppendMatchKey(x, %q) = %q, want %q", tt.in, got, "x"+tt.want)
 			}
 		})
+	}
+}
+
+// TestMatchKeyEveryRune checks the key of every rune up to U+FFFF alone and
+// between letters, against the rules decoded one rune at a time: the
+// three-byte fast path must agree with them. It also checks truncated and
+// surrogate sequences, which must become U+FFFD byte by byte.
+func TestMatchKeyEveryRune(t *testing.T) {
+	for r := rune(0x80); r <= 0xffff; r++ {
+		if 0xd800 <= r && r <= 0xdfff {
+			continue
+		}
+		want := string(r)
+		switch {
+		case 0xff01 <= r && r <= 0xff5e:
+			continue // full-width forms: TestMatchKey
+		case unicode.IsSpace(r) || wideDropped(r):
+			want = ""
+		}
+		for _, in := range []string{string(r), "a" + string(r) + "b"} {
+			w := want
+			if len(in) > len(string(r)) {
+				w = "a" + want + "b"
+			}
+			if got := MatchKey(in); got != w {
+				t.Fatalf("MatchKey(%q) = %q, want %q", in, got, w)
+			}
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"\xe4\xb8", "\ufffd\ufffd"},
+		{"a\xe4\xb8", "a\ufffd\ufffd"},
+		{"\xe4\xb8\xe4\xb8\xad", "\ufffd\ufffd中"},
+		{"\xed\xa0\x80", "\ufffd\ufffd\ufffd"},
+		{"\xed\x9f\xbf", "\ud7ff"},
+		{"\xee\x80\x80", "\ue000"},
+		{"\xe4\x41\x80", "\ufffda\ufffd"},
+	} {
+		if got := MatchKey(tc.in); got != tc.want {
+			t.Errorf("MatchKey(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 
