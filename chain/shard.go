@@ -2,9 +2,11 @@ package chain
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math/bits"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/names"
@@ -507,14 +509,26 @@ type nameTable struct {
 
 // nameStripe is one lock's share of a nameTable: the keys, and an
 // open-addressing table of them whose slots hold the top 32 bits of a
-// key's hash and its name + 1 (0: empty).
+// key's hash and a reference to the key's entry in the chunks (0: empty).
+// An entry is the key's name in the stripe and its length (4 bytes each,
+// little-endian), then its bytes, so that a lookup reads the slot and
+// then one entry; keys[j] points into the chunks too.
 type nameStripe struct {
 	mu        sync.Mutex
 	slots     []uint64
 	keys      []string
 	ambiguous []bool
+	chunks    [][]byte // filled up to their capacity, never moved
 	_         [64]byte // keep stripes on separate cache lines
 }
+
+// nameChunk is the size of a nameStripe's chunks, and a reference's
+// offset bits: a reference is (chunk index + 1) << nameChunkBits | offset.
+// A key too long for a chunk gets one of its own.
+const (
+	nameChunkBits = 16
+	nameChunk     = 1 << nameChunkBits
+)
 
 // intern returns the name of key, whose hashKey is h, adding it if needed;
 // ambiguous says whether two or more entities share key. It fails when
@@ -529,16 +543,24 @@ func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
 	if len(st.slots) > 0 {
 		mask := uint64(len(st.slots) - 1)
 		for i := tag & mask; st.slots[i] != 0; i = (i + 1) & mask {
-			if sl := st.slots[i]; sl>>32 == tag && st.keys[uint32(sl)-1] == string(key) {
-				return int32(uint32(sl)-1)<<stripeBits | int32(si), true
+			sl := st.slots[i]
+			if sl>>32 != tag {
+				continue
+			}
+			ref := uint32(sl)
+			e := st.chunks[ref>>nameChunkBits-1][ref&(nameChunk-1):]
+			if n := binary.LittleEndian.Uint32(e[4:]); int(n) == len(key) && string(e[8:8+n]) == string(key) {
+				return int32(binary.LittleEndian.Uint32(e))<<stripeBits | int32(si), true
 			}
 		}
 	}
-	if len(st.keys) >= 1<<(31-stripeBits)-1 {
+	if len(st.keys) >= 1<<(31-stripeBits)-1 || len(st.chunks) >= 1<<(32-nameChunkBits)-1 {
 		return 0, false
 	}
 	j := int32(len(st.keys))
-	st.keys = append(st.keys, string(key))
+	ref := st.store(j, key)
+	e := st.chunks[ref>>nameChunkBits-1][ref&(nameChunk-1):]
+	st.keys = append(st.keys, unsafe.String(unsafe.SliceData(e[8:8+len(key)]), len(key)))
 	st.ambiguous = append(st.ambiguous, ambiguous)
 	if 3*len(st.keys) > 2*len(st.slots) {
 		// At most two thirds full: double the table and place every key
@@ -551,8 +573,25 @@ func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
 			}
 		}
 	}
-	st.place(tag<<32 | uint64(j+1))
+	st.place(tag<<32 | uint64(ref))
 	return j<<stripeBits | int32(si), true
+}
+
+// store appends the entry of key, name j of the stripe, to the chunks and
+// returns its reference. Keys are never empty.
+func (st *nameStripe) store(j int32, key []byte) uint32 {
+	need := 8 + len(key)
+	last := len(st.chunks) - 1
+	if last < 0 || cap(st.chunks[last])-len(st.chunks[last]) < need {
+		st.chunks = append(st.chunks, make([]byte, 0, max(nameChunk, need)))
+		last++
+	}
+	c := st.chunks[last]
+	off := len(c)
+	c = binary.LittleEndian.AppendUint32(c, uint32(j))
+	c = binary.LittleEndian.AppendUint32(c, uint32(len(key)))
+	st.chunks[last] = append(c, key...)
+	return uint32(last+1)<<nameChunkBits | uint32(off)
 }
 
 // place puts slot value sl in the first empty slot from its tag's.

@@ -578,6 +578,50 @@ func TestNameTable(t *testing.T) {
 	}
 }
 
+// TestNameTableChunks interns keys of many lengths, some longer than a
+// chunk and one that fills a chunk exactly, several under one hash, and
+// checks that interning them again gives the same names and that every
+// name leads back to its key.
+func TestNameTableChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var keys []string
+	for i := range 3000 {
+		b := make([]byte, 1+r.IntN(300))
+		for j := range b {
+			b[j] = 'a' + byte(r.IntN(3))
+		}
+		keys = append(keys, fmt.Sprintf("%s%d", b, i))
+	}
+	keys = append(keys, strings.Repeat("x", nameChunk+5000), strings.Repeat("y", nameChunk-8), "z", strings.Repeat("x", nameChunk+4999))
+	hashOf := func(i int, k string) uint64 {
+		if i%7 == 0 {
+			return 7 // one stripe, tag and slot for a seventh of the keys
+		}
+		return hashKey([]byte(k))
+	}
+	var nt nameTable
+	names := make([]int32, len(keys))
+	for round := range 2 {
+		for i, k := range keys {
+			name, ok := nt.intern([]byte(k), hashOf(i, k), false)
+			if !ok {
+				t.Fatalf("intern %d failed", i)
+			}
+			if round == 0 {
+				names[i] = name
+			} else if name != names[i] {
+				t.Fatalf("key %d: name %d, then %d", i, names[i], name)
+			}
+			if back := nt.key(name); back != k {
+				t.Fatalf("name %d of key %d leads back to a key of %d bytes", name, i, len(back))
+			}
+		}
+	}
+	if n := nt.count(); n != len(keys) {
+		t.Errorf("%d names for %d keys", n, len(keys))
+	}
+}
+
 // TestRankProspects checks the order of the prospects against a plain sort,
 // on prospects full of ties: equal amounts, equal numbers of units, and a
 // known entity and an unmatched name with the same string.
