@@ -38,7 +38,7 @@ func Compute(in Input) (Result, error) {
 	n := len(in.IDs)
 	e := newEngine(n, in.IDs, buildAdjacency(n, in.Edges, false))
 	e.run()
-	// The engine's columns are done with: the result takes them over.
+	// The result takes over the engine's controllers and cycle flags.
 	res := Result{
 		Controller: e.par,
 		Ultimate:   hugepage.Make[int32](n),
