@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/hugepage"
+	"github.com/kampbank/kamp/inorder"
 )
 
 // shardResult is Result for an accumulator whose payments came through its
@@ -193,7 +193,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 		}
 	}
 	pf := newProspectFolder(rk.n)
-	ordered(workers, nb, 2*workers+2, newWorker, func(b int) {
+	inorder.Run(workers, nb, 2*workers+2, newWorker, func(b int) {
 		out := &outs[b]
 		if err == nil {
 			err = out.err
@@ -328,45 +328,6 @@ func (f *prospectFolder) add(res *Result, pe *prospectEdge) bool {
 		p.Units = append(p.Units, pe.unit)
 	}
 	return true
-}
-
-// ordered runs do(t) for the tasks t = 0..n-1 on up to workers goroutines,
-// each with the function newWorker returns for it, and calls done(t) on
-// the calling goroutine for every task in order, as soon as it and those
-// before it are done. At most window tasks are done or running but not yet
-// handed to done.
-func ordered(workers, n, window int, newWorker func() func(t int), done func(t int)) {
-	ready := make([]chan struct{}, n)
-	for t := range ready {
-		ready[t] = make(chan struct{})
-	}
-	slots := make(chan struct{}, max(1, window))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		do := newWorker()
-		wg.Go(func() {
-			for {
-				// A slot is taken before the task: the tasks are taken in
-				// order, so the first task not handed over always holds or
-				// will get a slot.
-				slots <- struct{}{}
-				t := int(next.Add(1) - 1)
-				if t >= n {
-					<-slots
-					return
-				}
-				do(t)
-				close(ready[t])
-			}
-		})
-	}
-	for t := range n {
-		<-ready[t]
-		done(t)
-		<-slots
-	}
-	wg.Wait()
 }
 
 // radixBits is the number of key bits sortKeyed sorts by in one pass.

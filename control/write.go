@@ -10,6 +10,7 @@ import (
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/hugepage"
+	"github.com/kampbank/kamp/inorder"
 )
 
 // GroupsHeader is the header row of groups.csv.
@@ -199,48 +200,41 @@ func appendGroupsRow(rows []byte, in *Input, res *Result, v int32) []byte {
 // writeBlocks writes head, then blocks 0 to nb-1 in order, to w. fill
 // appends block k to buf (an empty buffer, reused) and returns it. The
 // blocks are filled by GOMAXPROCS goroutines, at most two per goroutine
-// ahead of the one being written. After a failed write no more blocks
-// are started, and writeBlocks returns once the goroutines are done.
+// ahead of the one being written; after a failed write the blocks left
+// are not filled.
 func writeBlocks(w io.Writer, head []byte, nb int, fill func(buf []byte, k int) []byte) error {
-	workers := max(1, min(runtime.GOMAXPROCS(0), nb))
-	// A buffer is a ticket to fill a block: the writer hands it back once
-	// the block is written, which bounds the blocks in flight.
-	free := make(chan []byte, 2*workers)
-	for range cap(free) {
-		free <- nil
+	if _, err := w.Write(head); err != nil {
+		return err
 	}
-	filled := make([]chan []byte, nb)
-	for k := range filled {
-		filled[k] = make(chan []byte, 1)
-	}
-	quit := make(chan struct{})
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				var buf []byte
-				select {
-				case buf = <-free:
-				case <-quit:
-					return
-				}
-				k := int(next.Add(1) - 1)
-				if k >= nb {
-					return
-				}
-				filled[k] <- fill(buf[:0], k)
+	workers := runtime.GOMAXPROCS(0)
+	free := make(chan []byte, 2*workers) // buffers to reuse
+	blocks := make([][]byte, nb)
+	var err error
+	var failed atomic.Bool
+	inorder.Run(workers, nb, 2*workers, func() func(k int) {
+		return func(k int) {
+			if failed.Load() {
+				return
 			}
-		})
-	}
-	_, err := w.Write(head)
-	for k := 0; k < nb && err == nil; k++ {
-		buf := <-filled[k]
-		_, err = w.Write(buf)
-		free <- buf
-	}
-	close(quit)
-	wg.Wait()
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			blocks[k] = fill(buf[:0], k)
+		}
+	}, func(k int) {
+		if err == nil {
+			if _, err = w.Write(blocks[k]); err != nil {
+				failed.Store(true)
+			}
+		}
+		select {
+		case free <- blocks[k][:0]:
+		default:
+		}
+		blocks[k] = nil
+	})
 	return err
 }
 
