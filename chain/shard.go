@@ -547,8 +547,7 @@ func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
 			if sl>>32 != tag {
 				continue
 			}
-			ref := uint32(sl)
-			e := st.chunks[ref>>nameChunkBits-1][ref&(nameChunk-1):]
+			e := st.entry(uint32(sl))
 			if n := binary.LittleEndian.Uint32(e[4:]); int(n) == len(key) && string(e[8:8+n]) == string(key) {
 				return int32(binary.LittleEndian.Uint32(e))<<stripeBits | int32(si), true
 			}
@@ -559,7 +558,7 @@ func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
 	}
 	j := int32(len(st.keys))
 	ref := st.store(j, key)
-	e := st.chunks[ref>>nameChunkBits-1][ref&(nameChunk-1):]
+	e := st.entry(ref)
 	st.keys = append(st.keys, unsafe.String(unsafe.SliceData(e[8:8+len(key)]), len(key)))
 	st.ambiguous = append(st.ambiguous, ambiguous)
 	if 3*len(st.keys) > 2*len(st.slots) {
@@ -577,8 +576,13 @@ func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
 	return j<<stripeBits | int32(si), true
 }
 
+// entry returns the chunk bytes from the entry of reference ref on.
+func (st *nameStripe) entry(ref uint32) []byte {
+	return st.chunks[ref>>nameChunkBits-1][ref&(nameChunk-1):]
+}
+
 // store appends the entry of key, name j of the stripe, to the chunks and
-// returns its reference. Keys are never empty.
+// returns its reference.
 func (st *nameStripe) store(j int32, key []byte) uint32 {
 	need := 8 + len(key)
 	last := len(st.chunks) - 1
