@@ -135,16 +135,9 @@ func GroupExposures(in Input, res Result, exposure []kamp.Amount, tier1 kamp.Amo
 	if count > 0 {
 		radixSort(keys, hugepage.Make[idKey](count))
 	}
-	for i := 0; i < count; {
-		j := i + 1
-		for j < count && keys[j].prefix == keys[i].prefix {
-			j++
-		}
-		if j-i > 1 {
-			slices.SortFunc(keys[i:j], func(a, b idKey) int { return strings.Compare(in.IDs[a.index], in.IDs[b.index]) })
-		}
-		i = j
-	}
+	sortRuns(keys, func(run []idKey) {
+		slices.SortFunc(run, func(a, b idKey) int { return strings.Compare(in.IDs[a.index], in.IDs[b.index]) })
+	})
 	rows := hugepage.Make[GroupExposure](count)
 	for i, k := range keys {
 		x := kamp.Amount(^k.prefix)

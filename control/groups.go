@@ -137,30 +137,38 @@ func sortedOrder(ids []string) (order []int32, dup int32) {
 		}
 		return int(a.length - b.length)
 	}
-	for i := 0; i < n; {
-		j := i + 1
-		for j < n && keys[j].prefix == keys[i].prefix {
-			j++
-		}
-		if j-i > 1 {
-			slices.SortFunc(keys[i:j], func(a, b idKey) int {
-				if c := cmp(a, b); c != 0 {
-					return c
-				}
-				return int(a.index - b.index)
-			})
-			for k := i + 1; k < j; k++ {
-				if cmp(keys[k-1], keys[k]) == 0 {
-					dup = keys[k].index
-				}
+	sortRuns(keys, func(run []idKey) {
+		slices.SortFunc(run, func(a, b idKey) int {
+			if c := cmp(a, b); c != 0 {
+				return c
+			}
+			return int(a.index - b.index)
+		})
+		for k := 1; k < len(run); k++ {
+			if cmp(run[k-1], run[k]) == 0 {
+				dup = run[k].index
 			}
 		}
-		i = j
-	}
+	})
 	for i, k := range keys {
 		order[i] = k.index
 	}
 	return order, dup
+}
+
+// sortRuns calls sort for every run of two or more keys that share their
+// prefix, in keys sorted by prefix: the ties the radix sort leaves.
+func sortRuns(keys []idKey, sort func(run []idKey)) {
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].prefix == keys[i].prefix {
+			j++
+		}
+		if j-i > 1 {
+			sort(keys[i:j])
+		}
+		i = j
+	}
 }
 
 // idKey is an id's first 16 bytes as two big-endian zero-padded words, its
