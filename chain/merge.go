@@ -87,7 +87,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			}
 			scratch, folds = scratch[:0], folds[:0]
 			a.eachRecord(shards, b, func(r *record, bucketFolds []fold) {
-				k := keyedRecord{rk.finalKey(r.key), *r}
+				k := keyedRecord{r.key, *r}
 				if r.rate == foldedRate {
 					// Folds are numbered per shard: renumber.
 					k.r.amount = uint64(len(folds))
@@ -95,6 +95,11 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 				}
 				scratch = append(scratch, k)
 			})
+			// The counterparties' ranks in a loop of their own, whose
+			// cache misses overlap.
+			for i := range scratch {
+				scratch[i].key = rk.finalKey(scratch[i].key)
+			}
 			// The sorted records, in scratch or tmp: both are reused.
 			sorted := sortKeyed(scratch, &tmp)
 			if len(sorted) > 0 && &sorted[0] != &scratch[0] {

@@ -34,6 +34,9 @@ type index struct {
 	parts []partition
 	arena string   // the ids, one after the other
 	ends  []uint32 // ends[i] is the end of id i in arena; it starts at ends[i-1]
+	// num, when not nil, finds the ids by their numbers instead of the
+	// hash table, which is then not built (numbered.go).
+	num *numbered
 }
 
 // partition is one part of the table: slot j is slots[j*words:][:words].
@@ -81,6 +84,9 @@ const radixDigit = 11
 // order), with what their slot needs, and the table is then filled a few
 // KiB at a time, from one end to the other.
 func buildIndex(seed maphash.Seed, arena string, ends []uint32, hashes []uint64, workers int) (*index, []duplicate) {
+	if num, dups, ok := buildNumbered(arena, ends); ok {
+		return &index{seed: seed, arena: arena, ends: ends, num: num}, dups
+	}
 	n := len(ends)
 	nparts := 1
 	for nparts < workers && n >= 1<<16 {
@@ -304,6 +310,9 @@ func (ix *index) lookupKey(id []byte) (k key) {
 
 // find returns the position of id b, or -1.
 func (ix *index) find(b []byte) int32 {
+	if ix.num != nil {
+		return ix.num.find(b)
+	}
 	if len(b) > 255 || len(b) == 0 {
 		return -1
 	}
@@ -349,6 +358,14 @@ const findBatch = 32
 // tight loop, so that the processor fetches those cache lines at the same
 // time instead of one after the other, and only then compares.
 func (ix *index) findAll(arena []byte, ends []uint32, stride int, out []int32) {
+	if ix.num != nil {
+		start := uint32(0)
+		for k, end := range ends {
+			out[k] = ix.num.find(arena[start:end])
+			start = end
+		}
+		return
+	}
 	const repeat = -2 // out[k] = out[k-stride]
 	idAt := func(k int) []byte {
 		if k == 0 {

@@ -33,6 +33,9 @@ func newHashedIndex(ids []string, workers int, hash func(maphash.Seed, string) u
 func TestIndex(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	defer func(w uint64) { slotWords = w }(slotWords)
+	// The hash table, even where the ids happen to be numbered.
+	defer func(on bool) { numberedIDs = on }(numberedIDs)
+	numberedIDs = false
 	for _, c := range []struct {
 		n, workers int
 		short      bool // every id at most 8 bytes
