@@ -20,7 +20,6 @@ import (
 	"unsafe"
 
 	"github.com/kampbank/kamp"
-	"github.com/kampbank/kamp/swar"
 	"github.com/kampbank/kamp/tabular"
 )
 
@@ -446,7 +445,15 @@ func (c *chunkRecords) sizeHint() int    { return c.hint }
 // specials returns a word whose byte i has its high bit set exactly when
 // byte i of x (little-endian) is a comma, a line feed or a quote.
 func specials(x uint64) uint64 {
-	return swar.Match(x, ',') | swar.Match(x, '\n') | swar.Match(x, '"')
+	// The three are ASCII: a byte is one when its low seven bits are
+	// and its high bit is clear. Adding 0x7f to a byte of at most 0x7f
+	// sets its high bit exactly when it is not zero, and never carries.
+	const low7, ones = 0x7f7f7f7f7f7f7f7f, 0x0101010101010101
+	y := x & low7
+	comma := (y ^ ','*ones) + low7
+	lf := (y ^ '\n'*ones) + low7
+	quote := (y ^ '"'*ones) + low7
+	return ^(comma&lf&quote | x) &^ low7
 }
 
 func (c *chunkRecords) next() bool {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -171,12 +172,25 @@ func TestLastBoundary(t *testing.T) {
 }
 
 func TestSpecials(t *testing.T) {
-	for x := range 256 {
+	r := rand.New(rand.NewPCG(11, 12))
+	near := []byte{',', '\n', '"', ',' | 0x80, '\n' | 0x80, '"' | 0x80, ',' + 1, '\n' - 1, '"' ^ 1, 0, 0x7f, 0xff}
+	for x := range 256 + 1<<16 {
 		var b [8]byte
 		for i := range b {
 			b[i] = byte(x)
 		}
 		b[3] = ','
+		if x >= 256 {
+			// Words of specials, bytes that differ from one in one bit,
+			// and any byte.
+			for i := range b {
+				if r.IntN(3) == 0 {
+					b[i] = byte(r.IntN(256))
+				} else {
+					b[i] = near[r.IntN(len(near))]
+				}
+			}
+		}
 		m := specials(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
 		for i := range b {

@@ -359,11 +359,7 @@ const findBatch = 32
 // time instead of one after the other, and only then compares.
 func (ix *index) findAll(arena []byte, ends []uint32, stride int, out []int32) {
 	if ix.num != nil {
-		start := uint32(0)
-		for k, end := range ends {
-			out[k] = ix.num.find(arena[start:end])
-			start = end
-		}
+		ix.num.findAll(arena, ends, out)
 		return
 	}
 	const repeat = -2 // out[k] = out[k-stride]

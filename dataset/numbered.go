@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/binary"
+	"math"
 	"unsafe"
 
 	"github.com/kampbank/kamp/hugepage"
@@ -68,7 +69,7 @@ func buildNumbered(arena string, ends []uint32) (num *numbered, dups []duplicate
 		}
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	if span := hi - lo; span >= 4*uint64(len(ends))+1<<16 {
+	if span := hi - lo; span >= 4*uint64(len(ends))+1<<16 || span >= math.MaxInt32 {
 		return nil, nil, false
 	}
 	num.base = lo
@@ -138,9 +139,34 @@ func eightDigits(x uint64) (uint64, bool) {
 
 // find returns the position of id b, or -1.
 func (n *numbered) find(b []byte) int32 {
+	e := n.entry(b)
+	if e < 0 {
+		return -1
+	}
+	return n.pos[e] - 1
+}
+
+// entry returns the entry of pos for id b, or -1 when b has no entry.
+func (n *numbered) entry(b []byte) int32 {
 	v, ok := n.number(str(b))
 	if !ok || v < n.base || v-n.base >= uint64(len(n.pos)) {
 		return -1
 	}
-	return n.pos[v-n.base] - 1
+	return int32(v - n.base)
+}
+
+// findAll is index.findAll for a numbered index: the table entries of all
+// the ids first, then the positions there in a tight loop, whose cache
+// misses overlap.
+func (n *numbered) findAll(arena []byte, ends []uint32, out []int32) {
+	start := uint32(0)
+	for k, end := range ends {
+		out[k] = n.entry(arena[start:end])
+		start = end
+	}
+	for k, e := range out[:len(ends)] {
+		if e >= 0 {
+			out[k] = n.pos[e] - 1
+		}
+	}
 }
