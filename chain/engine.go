@@ -94,9 +94,12 @@ type side struct {
 type Accumulator struct {
 	ids      []string
 	isClient []bool
-	// of holds the group root and strategic unit (or -1) of every entity,
-	// side by side: one cache miss reads both.
-	of       []rootUnit
+	// group numbers the group of every entity: the strategic units are
+	// groups 0 to nUnits-1, numbered as units, the other groups follow.
+	// Four bytes an entity tell both whether a payment is internal and
+	// which units it touches.
+	group    []int32
+	nUnits   int32
 	byIDOnce sync.Once
 	byIDMap  map[string]int32 // see byID
 	index    *NameIndex
@@ -293,27 +296,30 @@ func (a *Accumulator) add(p kamp.Payment, payerIdx, payeeIdx int32) error {
 	return nil
 }
 
-// rootUnit is an entity's group root and strategic unit (or -1).
-type rootUnit struct{ root, unit int32 }
-
 // units reports whether a payment between entities payer and payee (-1:
 // unmatched) is internal to a group and, when it is not, the strategic
 // units of its sides (or -1).
 func (a *Accumulator) units(payer, payee int32) (internal bool, uPayer, uPayee int32) {
-	uPayer, uPayee = -1, -1
-	var p, q rootUnit
+	p, q := int32(-1), int32(-2)
 	if payer >= 0 {
-		p = a.of[payer]
-		uPayer = p.unit
+		p = a.group[payer]
 	}
 	if payee >= 0 {
-		q = a.of[payee]
-		uPayee = q.unit
+		q = a.group[payee]
 	}
-	if payer >= 0 && payee >= 0 && p.root == q.root {
+	if p == q {
 		return true, -1, -1
 	}
-	return false, uPayer, uPayee
+	return false, a.unit(p), a.unit(q)
+}
+
+// unit returns the strategic unit of group g, or -1 for none (and for g
+// < 0).
+func (a *Accumulator) unit(g int32) int32 {
+	if g < 0 || g >= a.nUnits {
+		return -1
+	}
+	return g
 }
 
 // edgeKey packs (unit, direction, counterparty) into one map key: unit in

@@ -101,8 +101,9 @@ func (a *Accumulator) prepare(in *Input) error {
 			return kamp.Errorf(kamp.EINVALID, "chain: entity %q has group root %d, which is not an entity that is its own root", in.IDs[i], r)
 		}
 	}
-	// unitOf[r] is the unit of group root r, -1 if none; -2 marks a unit
-	// until it is numbered.
+	// unitOf[r] is the group number of group root r (its unit's for a
+	// strategic unit), -1 until it has one; -2 marks a unit until it is
+	// numbered.
 	unitOf := hugepage.Make[int32](n)
 	for i := range unitOf {
 		unitOf[i] = -1
@@ -125,9 +126,17 @@ func (a *Accumulator) prepare(in *Input) error {
 			a.unitRoot = append(a.unitRoot, v)
 		}
 	}
-	a.of = hugepage.Make[rootUnit](n)
+	// The other groups are numbered after the units, as their roots
+	// come.
+	a.nUnits = int32(len(a.unitRoot))
+	next := a.nUnits
+	a.group = hugepage.Make[int32](n)
 	for i, r := range in.Root {
-		a.of[i] = rootUnit{r, unitOf[r]}
+		if unitOf[r] == -1 {
+			unitOf[r] = next
+			next++
+		}
+		a.group[i] = unitOf[r]
 	}
 	a.prepareBuckets()
 

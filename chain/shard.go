@@ -165,7 +165,7 @@ func (s *Shard) AddResolved(p kamp.Payment, payer, payee int32) error {
 func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, err error)) {
 	const ahead = 64
 	a := s.a
-	n := int32(len(a.of))
+	n := int32(len(a.group))
 	x := a.index
 	for start := 0; start < len(ps); start += ahead {
 		end := min(start+ahead, len(ps))
@@ -175,7 +175,7 @@ func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, e
 		// the slots of the names' keys, then the entries of the slots.
 		for _, e := range sides[2*start : 2*end] {
 			if e >= 0 && e < n {
-				touch += uint64(a.of[e].unit)
+				touch += uint64(a.group[e])
 			}
 		}
 		s.keys = s.keys[:0]
@@ -203,7 +203,7 @@ func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, e
 			if pk := &s.pre[i]; pk.set {
 				if sl := x.slots[pk.h&x.mask]; sl != 0 {
 					if e := x.value(int(sl&(1<<40-1)) - 1); e >= 0 && e < n {
-						touch += uint64(a.of[e].unit)
+						touch += uint64(a.group[e])
 					}
 				}
 			}
