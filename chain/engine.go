@@ -144,6 +144,9 @@ type Accumulator struct {
 	shards       []*Shard
 	entOrderOnce sync.Once
 	entOrder     []int32
+	// plainIDs says that no entity id needs quotes in a CSV field; set
+	// with entOrder.
+	plainIDs bool
 }
 
 // New checks in and returns an Accumulator ready for payments. Errors

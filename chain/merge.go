@@ -44,8 +44,10 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 	workers := runtime.GOMAXPROCS(0)
 	rk := a.rankCounterparties(workers)
 	unitID := make([]string, len(a.unitRoot))
+	unitField := make([]string, len(a.unitRoot)) // as a CSV field
 	for u, r := range a.unitRoot {
 		unitID[u] = a.ids[r]
+		unitField[u] = string(kamp.AppendCSVField(nil, unitID[u]))
 	}
 
 	// What a bucket makes: its rows of chain-edges.csv or its edges, and
@@ -171,7 +173,8 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 					e.Amount = amt
 					out.n++
 					if edges != nil {
-						out.rows = appendEdgeStart(out.rows, &e)
+						out.rows = append(out.rows, unitField[run.key>>33]...)
+						out.rows = appendEdgeAfterUnit(out.rows, &e, e.Known && a.plainIDs)
 						out.rows = appendDate(out.rows, run.first)
 						out.rows = append(out.rows, ',')
 						out.rows = appendDate(out.rows, run.last)
@@ -490,17 +493,22 @@ func (a *Accumulator) rankCounterparties(workers int) *ranks {
 	}
 }
 
-// entityOrder returns the entities sorted by id, computing it once.
+// entityOrder returns the entities sorted by id, computing it once, and
+// sets plainIDs.
 func (a *Accumulator) entityOrder() []int32 {
 	a.entOrderOnce.Do(func() {
 		order := make([]int32, len(a.ids))
-		sorted := true
+		sorted, plain := true, true
 		for i := range order {
 			order[i] = int32(i)
 			if i > 0 && a.ids[i-1] > a.ids[i] {
 				sorted = false
 			}
+			if plain && kamp.NeedsQuotes(a.ids[i]) {
+				plain = false
+			}
 		}
+		a.plainIDs = plain
 		if !sorted {
 			slices.SortFunc(order, func(x, y int32) int { return strings.Compare(a.ids[x], a.ids[y]) })
 		}

@@ -76,11 +76,20 @@ func WriteEdgesCSV(w io.Writer, es []Edge) error {
 // appendEdgeStart appends the fields of a row of chain-edges.csv before
 // first and last, with the comma after them.
 func appendEdgeStart(line []byte, e *Edge) []byte {
-	line = kamp.AppendCSVField(line, e.Unit)
+	return appendEdgeAfterUnit(kamp.AppendCSVField(line, e.Unit), e, false)
+}
+
+// appendEdgeAfterUnit is appendEdgeStart after the unit's field; plainCP
+// says that the counterparty needs no quotes.
+func appendEdgeAfterUnit(line []byte, e *Edge, plainCP bool) []byte {
 	line = append(line, ',')
 	line = append(line, e.Direction.String()...)
 	line = append(line, ',')
-	line = kamp.AppendCSVField(line, e.Counterparty)
+	if plainCP {
+		line = append(line, e.Counterparty...)
+	} else {
+		line = kamp.AppendCSVField(line, e.Counterparty)
+	}
 	line = append(line, ',')
 	line = appendBool(line, e.Known)
 	line = append(line, ',')
