@@ -42,8 +42,9 @@
 // records at first, then twice what the last compaction left, or four
 // times when it saved less than a quarter): it sorts
 // the bucket and folds each run of one edge into one record and its exact
-// sum. Unmatched names are interned in a table the shards share,
-// under striped locks, and name-only sides are looked up in a NameIndex, an
+// sum. Unmatched names are interned in a table the shards share (a
+// lookup of a name already there takes no lock; adding one takes its
+// stripe's), and name-only sides are looked up in a NameIndex, an
 // open-addressing table that costs fewer cache misses than a map of
 // strings. The result is byte-identical to Add's whatever shard takes which
 // payment (the sums are exact), except that an exact sum overflowing 128

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/kampbank/kamp"
@@ -19,7 +20,8 @@ import (
 // so Result sorts each bucket on its own (small enough to stay in the
 // cache) by the final edge order, sums the runs of equal edges into
 // Result.Edges, and needs no map of edges at all. Unmatched names are
-// interned in one table shared by the shards, under striped locks.
+// interned in one table shared by the shards: names already there are
+// found without a lock, and added under striped locks.
 
 // maxBuckets bounds the number of buckets of a Shard: enough for each to
 // hold a few thousand records on a large bank, few enough that the
@@ -198,14 +200,20 @@ func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, e
 				}
 			}
 		}
-		// The groups of the entities the names (likely) match.
+		// The names looked up, and the groups of the entities they
+		// match; then what the unmatched ones read of the table of
+		// unmatched names.
 		for i := range s.pre {
 			if pk := &s.pre[i]; pk.set {
-				if sl := x.slots[pk.h&x.mask]; sl != 0 {
-					if e := x.value(int(sl&(1<<40-1)) - 1); e >= 0 && e < n {
-						touch += uint64(a.group[e])
-					}
+				pk.e, pk.m = x.lookup(s.keys[pk.start:pk.end], pk.h)
+				if pk.m == names.Unique && pk.e < n {
+					touch += uint64(a.group[pk.e])
 				}
+			}
+		}
+		for i := range s.pre {
+			if pk := &s.pre[i]; pk.set && pk.m != names.Unique {
+				touch += a.shared.touch(pk.h)
 			}
 		}
 		s.touched += touch
@@ -235,11 +243,13 @@ func (s *Shard) setPreKey(pk *preKey, idx int32, id, name string) {
 }
 
 // preKey is the match key of a name side computed ahead by AddBatch:
-// Shard.keys[start:end], of hash h.
+// Shard.keys[start:end], of hash h, and what the name index found for it.
 type preKey struct {
 	set        bool
 	start, end int32
 	h          uint64
+	e          int32
+	m          names.Match
 }
 
 // Stats returns the counts of the payments this shard took so far.
@@ -444,16 +454,18 @@ func (s *Shard) side(txn, role string, idx int32, id, name string, pre *preKey) 
 	}
 	var key []byte
 	var h uint64
+	var e int32
+	var m names.Match
 	if pre != nil && pre.set {
-		key, h = s.keys[pre.start:pre.end], pre.h
+		key, h, e, m = s.keys[pre.start:pre.end], pre.h, pre.e, pre.m
 	} else {
 		s.buf = names.AppendMatchKey(s.buf[:0], name)
 		key, h = s.buf, hashKey(s.buf)
+		e, m = a.index.lookup(key, h)
 	}
 	if len(key) == 0 {
 		return side{}, kamp.Errorf(kamp.EINVALID, "payment %q: %s_name %q has an empty match key", txn, role, name)
 	}
-	e, m := a.index.lookup(key, h)
 	if m == names.Unique {
 		return side{cp: e, entity: e, match: m, byName: true}, nil
 	}
@@ -513,13 +525,20 @@ type nameTable struct {
 // An entry is the key's name in the stripe and its length (4 bytes each,
 // little-endian), then its bytes, so that a lookup reads the slot and
 // then one entry; keys[j] points into the chunks too.
+//
+// Lookups of keys already there take no lock: the table and the list of
+// chunks are replaced whole when they grow, and published atomically; a
+// slot is stored atomically once its entry is written, and an entry is
+// never changed. A lookup that misses takes the lock and looks again in
+// the current table before it adds the key.
 type nameStripe struct {
 	mu        sync.Mutex
-	slots     []uint64
-	keys      []string
-	ambiguous []bool
-	chunks    [][]byte // filled up to their capacity, never moved
-	_         [64]byte // keep stripes on separate cache lines
+	slots     atomic.Pointer[[]uint64]
+	chunks    atomic.Pointer[[][]byte] // each as long as it will ever be
+	fill      int                      // bytes used of the last chunk, under mu
+	keys      []string                 // under mu
+	ambiguous []bool                   // under mu
+	_         [64]byte                 // keep stripes on separate cache lines
 }
 
 // nameChunk is the size of a nameStripe's chunks, and a reference's
@@ -530,30 +549,29 @@ const (
 	nameChunk     = 1 << nameChunkBits
 )
 
+// stripe returns the stripe of a key whose hashKey is h, and the tag of
+// its slots.
+func (t *nameTable) stripe(h uint64) (st *nameStripe, si uint32, tag uint64) {
+	si = uint32(h) & (nameStripes - 1)
+	return &t.stripes[si], si, h >> 32
+}
+
 // intern returns the name of key, whose hashKey is h, adding it if needed;
 // ambiguous says whether two or more entities share key. It fails when
 // the stripe is full. The low bits of h pick the stripe, the top bits the
 // slot.
 func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
-	si := uint32(h) & (nameStripes - 1)
-	st := &t.stripes[si]
+	st, si, tag := t.stripe(h)
+	if j, ok := st.find(key, tag); ok {
+		return j<<stripeBits | int32(si), true
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	tag := h >> 32
-	if len(st.slots) > 0 {
-		mask := uint64(len(st.slots) - 1)
-		for i := tag & mask; st.slots[i] != 0; i = (i + 1) & mask {
-			sl := st.slots[i]
-			if sl>>32 != tag {
-				continue
-			}
-			e := st.entry(uint32(sl))
-			if n := binary.LittleEndian.Uint32(e[4:]); int(n) == len(key) && string(e[8:8+n]) == string(key) {
-				return int32(binary.LittleEndian.Uint32(e))<<stripeBits | int32(si), true
-			}
-		}
+	if j, ok := st.find(key, tag); ok {
+		return j<<stripeBits | int32(si), true
 	}
-	if len(st.keys) >= 1<<(31-stripeBits)-1 || len(st.chunks) >= 1<<(32-nameChunkBits)-1 {
+	chunks := st.chunks.Load()
+	if len(st.keys) >= 1<<(31-stripeBits)-1 || chunks != nil && len(*chunks) >= 1<<(32-nameChunkBits)-1 {
 		return 0, false
 	}
 	j := int32(len(st.keys))
@@ -561,51 +579,108 @@ func (t *nameTable) intern(key []byte, h uint64, ambiguous bool) (int32, bool) {
 	e := st.entry(ref)
 	st.keys = append(st.keys, unsafe.String(unsafe.SliceData(e[8:8+len(key)]), len(key)))
 	st.ambiguous = append(st.ambiguous, ambiguous)
-	if 3*len(st.keys) > 2*len(st.slots) {
-		// At most two thirds full: double the table and place every key
-		// again, from the tags of their slots.
-		old := st.slots
-		st.slots = make([]uint64, max(256, 2*len(old)))
-		for _, sl := range old {
+	var slots []uint64
+	if p := st.slots.Load(); p != nil {
+		slots = *p
+	}
+	if 3*len(st.keys) > 2*len(slots) {
+		// At most two thirds full: a table twice as large, with every
+		// key placed again from the tags of their slots, replaces it.
+		grown := make([]uint64, max(256, 2*len(slots)))
+		for _, sl := range slots {
 			if sl != 0 {
-				st.place(sl)
+				place(grown, sl)
 			}
 		}
+		place(grown, tag<<32|uint64(ref))
+		st.slots.Store(&grown)
+		return j<<stripeBits | int32(si), true
 	}
-	st.place(tag<<32 | uint64(ref))
+	place(slots, tag<<32|uint64(ref))
 	return j<<stripeBits | int32(si), true
+}
+
+// find returns the name in the stripe of key, whose slots' tag is tag, and
+// whether it is there; it takes no lock.
+func (st *nameStripe) find(key []byte, tag uint64) (int32, bool) {
+	p := st.slots.Load()
+	if p == nil {
+		return 0, false
+	}
+	slots := *p
+	mask := uint64(len(slots) - 1)
+	for i := tag & mask; ; i = (i + 1) & mask {
+		sl := atomic.LoadUint64(&slots[i])
+		if sl == 0 {
+			return 0, false
+		}
+		if sl>>32 != tag {
+			continue
+		}
+		e := st.entry(uint32(sl))
+		if n := binary.LittleEndian.Uint32(e[4:]); int(n) == len(key) && string(e[8:8+n]) == string(key) {
+			return int32(binary.LittleEndian.Uint32(e)), true
+		}
+	}
+}
+
+// touch reads what a lookup of a key whose hashKey is h reads first, its
+// first slot and, when the slot's tag is the key's, the entry; it returns
+// a value that means nothing, for the caller to keep the reads.
+func (t *nameTable) touch(h uint64) uint64 {
+	st, _, tag := t.stripe(h)
+	p := st.slots.Load()
+	if p == nil {
+		return 0
+	}
+	slots := *p
+	sl := atomic.LoadUint64(&slots[tag&uint64(len(slots)-1)])
+	if sl == 0 || sl>>32 != tag {
+		return sl
+	}
+	return uint64(st.entry(uint32(sl))[4])
 }
 
 // entry returns the chunk bytes from the entry of reference ref on.
 func (st *nameStripe) entry(ref uint32) []byte {
-	return st.chunks[ref>>nameChunkBits-1][ref&(nameChunk-1):]
+	return (*st.chunks.Load())[ref>>nameChunkBits-1][ref&(nameChunk-1):]
 }
 
-// store appends the entry of key, name j of the stripe, to the chunks and
-// returns its reference.
+// store writes the entry of key, name j of the stripe, into the chunks and
+// returns its reference. The caller holds the lock.
 func (st *nameStripe) store(j int32, key []byte) uint32 {
 	need := 8 + len(key)
-	last := len(st.chunks) - 1
-	if last < 0 || cap(st.chunks[last])-len(st.chunks[last]) < need {
-		st.chunks = append(st.chunks, make([]byte, 0, max(nameChunk, need)))
+	var chunks [][]byte
+	if p := st.chunks.Load(); p != nil {
+		chunks = *p
+	}
+	last := len(chunks) - 1
+	if last < 0 || len(chunks[last])-st.fill < need {
+		// Appending may write past the end of the list that lookups
+		// see, never into it.
+		grown := append(chunks, make([]byte, max(nameChunk, need)))
+		st.chunks.Store(&grown)
+		chunks, st.fill = grown, 0
 		last++
 	}
-	c := st.chunks[last]
-	off := len(c)
-	c = binary.LittleEndian.AppendUint32(c, uint32(j))
-	c = binary.LittleEndian.AppendUint32(c, uint32(len(key)))
-	st.chunks[last] = append(c, key...)
+	off := st.fill
+	c := chunks[last][off:]
+	binary.LittleEndian.PutUint32(c, uint32(j))
+	binary.LittleEndian.PutUint32(c[4:], uint32(len(key)))
+	copy(c[8:], key)
+	st.fill += need
 	return uint32(last+1)<<nameChunkBits | uint32(off)
 }
 
-// place puts slot value sl in the first empty slot from its tag's.
-func (st *nameStripe) place(sl uint64) {
-	mask := uint64(len(st.slots) - 1)
+// place puts slot value sl in the first empty slot of slots from its
+// tag's, atomically: lookups may be reading slots.
+func place(slots []uint64, sl uint64) {
+	mask := uint64(len(slots) - 1)
 	i := sl >> 32 & mask
-	for st.slots[i] != 0 {
+	for slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	st.slots[i] = sl
+	atomic.StoreUint64(&slots[i], sl)
 }
 
 // key returns the match key of name k.
