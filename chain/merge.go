@@ -66,6 +66,10 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 	nb := a.nBuckets
 	outs := make([]output, nb)
 	free := make(chan output, 2*workers+2) // buffers to reuse
+	// The rows are written on a goroutine of their own, beside the
+	// folding of the prospects, and their buffers come back once
+	// written.
+	freeRows := make(chan []byte, 4*workers+4)
 	newWorker := func() func(b int) {
 		var scratch, tmp []keyedRecord
 		var folds []fold
@@ -85,6 +89,10 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			var out output
 			select {
 			case out = <-free:
+			default:
+			}
+			select {
+			case out.rows = <-freeRows:
 			default:
 			}
 			scratch, folds = scratch[:0], folds[:0]
@@ -184,7 +192,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 						out.edges = append(out.edges, e)
 					}
 					if !clients[i] {
-						out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, n: run.n, sum: run.sum})
+						out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, u: int32(run.key >> 33), n: run.n, sum: run.sum})
 					}
 				}
 			}
@@ -200,6 +208,21 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			writeErr = fmt.Errorf("chain-edges.csv: %w", werr)
 		}
 	}
+	toWrite := make(chan []byte, 2*workers+2)
+	var writer sync.WaitGroup
+	writer.Go(func() {
+		for rows := range toWrite {
+			if writeErr == nil {
+				if _, werr := edges.Write(rows); werr != nil {
+					writeErr = fmt.Errorf("chain-edges.csv: %w", werr)
+				}
+			}
+			select {
+			case freeRows <- rows[:0]:
+			default:
+			}
+		}
+	})
 	pf := newProspectFolder(rk.n)
 	inorder.Run(workers, nb, 2*workers+2, newWorker, func(b int) {
 		out := &outs[b]
@@ -207,18 +230,17 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			err = out.err
 		}
 		if err == nil {
-			if edges != nil && writeErr == nil {
-				if _, werr := edges.Write(out.rows); werr != nil {
-					writeErr = fmt.Errorf("chain-edges.csv: %w", werr)
-				}
+			if edges != nil {
+				toWrite <- out.rows
+				out.rows = nil
 			}
 			res.Edges = append(res.Edges, out.edges...)
 			nEdges += out.n
 			for lo := 0; lo < len(out.pes) && err == nil; lo += cpBlock {
 				pes := out.pes[lo:min(lo+cpBlock, len(out.pes))]
-				pf.readAhead(res, pes)
+				pf.readAhead(pes)
 				for i := range pes {
-					if pe := &pes[i]; !pf.add(res, pe) {
+					if pe := &pes[i]; !pf.add(pe) {
 						err = kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", pe.cp)
 						break
 					}
@@ -226,15 +248,17 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			}
 		}
 		select {
-		case free <- output{rows: out.rows[:0], pes: out.pes[:0]}:
+		case free <- output{pes: out.pes[:0]}:
 		default:
 		}
 		*out = output{}
 	})
+	close(toWrite)
+	writer.Wait()
 	if err = cmp.Or(err, writeErr); err != nil {
 		return nil, 0, err
 	}
-	if err := rankProspects(res); err != nil {
+	if err := pf.rank(res); err != nil {
 		return nil, 0, err
 	}
 
@@ -272,6 +296,7 @@ type prospectEdge struct {
 	known    bool
 	dir      Direction
 	cp, unit string
+	u        int32 // the unit's number, or -1 when only unit tells it
 	n        int64
 	sum      u128
 }
@@ -281,6 +306,11 @@ type prospectEdge struct {
 type prospectFolder struct {
 	// of maps a counterparty's rank to its prospect + 1 (0: none yet).
 	of []int32
+	// The prospects, in blocks of prospectBlock that never move: a
+	// growing slice of millions of prospects would be copied again and
+	// again.
+	blocks [][]Prospect
+	n      int32
 	// touched sums what readAhead reads, to keep the reads; its value
 	// means nothing.
 	touched int64
@@ -290,41 +320,53 @@ type prospectFolder struct {
 	units []string
 }
 
+// prospectBlock is the number of prospects in a block of a prospectFolder.
+const prospectBlock = 4096
+
 func newProspectFolder(nCP int) *prospectFolder {
 	return &prospectFolder{of: hugepage.Make[int32](nCP)}
 }
 
+// at returns prospect pi.
+func (f *prospectFolder) at(pi int32) *Prospect {
+	return &f.blocks[pi/prospectBlock][pi%prospectBlock]
+}
+
 // readAhead reads, in tight loops whose cache misses overlap, what add will
 // read for the edges pes: their counterparties' prospects.
-func (f *prospectFolder) readAhead(res *Result, pes []prospectEdge) {
+func (f *prospectFolder) readAhead(pes []prospectEdge) {
 	var touch int64
 	for i := range pes {
 		touch += int64(f.of[pes[i].rank])
 	}
 	for i := range pes {
 		if pi := f.of[pes[i].rank] - 1; pi >= 0 {
-			touch += res.Prospects[pi].Payments
+			touch += f.at(pi).Payments
 		}
 	}
 	f.touched += touch
 }
 
-// add folds one edge into res.Prospects; it returns false when the
+// add folds one edge into the prospects; it returns false when the
 // prospect's exact sum overflows.
-func (f *prospectFolder) add(res *Result, pe *prospectEdge) bool {
+func (f *prospectFolder) add(pe *prospectEdge) bool {
 	pi := f.of[pe.rank] - 1
 	if pi < 0 {
-		pi = int32(len(res.Prospects))
+		pi = f.n
+		f.n++
 		f.of[pe.rank] = pi + 1
+		if pi%prospectBlock == 0 {
+			f.blocks = append(f.blocks, make([]Prospect, prospectBlock))
+		}
 		if len(f.units) == cap(f.units) {
 			f.units = make([]string, 0, 4096)
 		}
 		f.units = append(f.units, pe.unit)
 		n := len(f.units)
 		// Capped at its length: a second unit moves the list out.
-		res.Prospects = append(res.Prospects, Prospect{Counterparty: pe.cp, Known: pe.known, Units: f.units[n-1 : n : n]})
+		*f.at(pi) = Prospect{Counterparty: pe.cp, Known: pe.known, Units: f.units[n-1 : n : n], lastUnit: pe.u}
 	}
-	p := &res.Prospects[pi]
+	p := f.at(pi)
 	var ok bool
 	if p.sum, ok = p.sum.add(pe.sum); !ok {
 		return false
@@ -332,10 +374,16 @@ func (f *prospectFolder) add(res *Result, pe *prospectEdge) bool {
 	p.Payments += pe.n
 	p.Direction |= pe.dir
 	// Edges come in unit order, so a unit seen before is the last one.
-	if p.Units[len(p.Units)-1] != pe.unit {
+	if pe.u >= 0 && p.lastUnit != pe.u || pe.u < 0 && p.Units[len(p.Units)-1] != pe.unit {
 		p.Units = append(p.Units, pe.unit)
+		p.lastUnit = pe.u
 	}
 	return true
+}
+
+// rank sets res.Prospects to the prospects, rounded and ranked.
+func (f *prospectFolder) rank(res *Result) error {
+	return rankProspectsOf(res, int(f.n), func(i int) *Prospect { return f.at(int32(i)) })
 }
 
 // radixBits is the number of key bits sortKeyed sorts by in one pass.

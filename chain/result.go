@@ -50,7 +50,8 @@ type Prospect struct {
 	// only pays them, Both otherwise.
 	Direction Direction
 
-	sum u128 // the exact amount, in 1e-14 units
+	sum      u128  // the exact amount, in 1e-14 units
+	lastUnit int32 // the number of the last of Units while they are folded, or -1
 }
 
 // AmbiguousName is a match key that payments used and that two or more
@@ -211,18 +212,25 @@ func buildProspects(res *Result, pid []int32, nCP int) error {
 			continue
 		}
 		e := &res.Edges[i]
-		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, n: e.Payments, sum: e.sum}
-		if !f.add(res, &pe) {
+		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, u: -1, n: e.Payments, sum: e.sum}
+		if !f.add(&pe) {
 			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", e.Counterparty)
 		}
 	}
-	return rankProspects(res)
+	return f.rank(res)
 }
 
 // rankProspects rounds the amounts of the prospects and ranks them.
 func rankProspects(res *Result) error {
-	for i := range res.Prospects {
-		p := &res.Prospects[i]
+	ps := res.Prospects
+	return rankProspectsOf(res, len(ps), func(i int) *Prospect { return &ps[i] })
+}
+
+// rankProspectsOf sets res.Prospects to the n prospects at(0) to at(n-1),
+// their amounts rounded, ranked.
+func rankProspectsOf(res *Result, n int, at func(i int) *Prospect) error {
+	for i := range n {
+		p := at(i)
 		amt, ok := p.sum.amount()
 		if !ok {
 			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", p.Counterparty)
@@ -236,10 +244,10 @@ func rankProspects(res *Result) error {
 		units  int32
 		i      int32
 	}
-	ps := res.Prospects
-	keys := make([]key, len(ps))
-	for i := range ps {
-		keys[i] = key{ps[i].Amount, int32(len(ps[i].Units)), int32(i)}
+	keys := make([]key, n)
+	for i := range n {
+		p := at(i)
+		keys[i] = key{p.Amount, int32(len(p.Units)), int32(i)}
 	}
 	slices.SortFunc(keys, func(x, y key) int {
 		if c := cmp.Compare(y.amount, x.amount); c != 0 {
@@ -248,16 +256,17 @@ func rankProspects(res *Result) error {
 		if c := cmp.Compare(y.units, x.units); c != 0 {
 			return c
 		}
-		px, py := &ps[x.i], &ps[y.i]
+		px, py := at(int(x.i)), at(int(y.i))
 		if c := strings.Compare(px.Counterparty, py.Counterparty); c != 0 {
 			return c
 		}
 		return knownFirst(px.Known, py.Known)
 	})
-	res.Prospects = make([]Prospect, len(ps))
+	res.Prospects = make([]Prospect, n)
 	for r, k := range keys {
-		res.Prospects[r] = ps[k.i]
+		res.Prospects[r] = *at(int(k.i))
 		res.Prospects[r].Rank = r + 1
+		res.Prospects[r].lastUnit = 0
 	}
 	return nil
 }
