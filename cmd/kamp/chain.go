@@ -146,7 +146,7 @@ func runChain(ctx context.Context, e *env, args []string) error {
 	// The edges are written as they are summed, not kept.
 	var res *chain.Result
 	var nEdges int
-	err = writeAtomic(*out, "chain-edges.csv", func(w io.Writer) error {
+	err = writeLarge(*out, "chain-edges.csv", func(w io.Writer) error {
 		res, nEdges, err = sink.acc.WriteResult(w)
 		return err
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/kampbank/kamp/check"
 	"github.com/kampbank/kamp/control"
 	"github.com/kampbank/kamp/dataset"
+	"github.com/kampbank/kamp/directio"
 )
 
 // runGroups computes corporate groups and group exposure from a folder of
@@ -180,6 +181,23 @@ func summarize(res control.Result) (groups, cycles, conflicts int) {
 // file first that is renamed into place only once complete, so that a
 // failed run leaves no partial file behind.
 func writeAtomic(dir, name string, write func(io.Writer) error) error {
+	return writeAtomicFile(dir, name, func(f *os.File) error { return write(f) })
+}
+
+// writeLarge is writeAtomic for a large file: its blocks are written past
+// the page cache where the file system allows it (package directio).
+func writeLarge(dir, name string, write func(io.Writer) error) error {
+	return writeAtomicFile(dir, name, func(f *os.File) error {
+		w := directio.NewWriter(f)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Close()
+	})
+}
+
+// writeAtomicFile is writeAtomic, giving write the file.
+func writeAtomicFile(dir, name string, write func(*os.File) error) error {
 	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
 	if err != nil {
 		return kamp.Errorf(kamp.EINVALID, "cannot write in the folder %s: %v", dir, err)
