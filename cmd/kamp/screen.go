@@ -14,6 +14,7 @@ import (
 	"github.com/kampbank/kamp/check"
 	"github.com/kampbank/kamp/control"
 	"github.com/kampbank/kamp/dataset"
+	"github.com/kampbank/kamp/hugepage"
 	"github.com/kampbank/kamp/screen"
 )
 
@@ -180,6 +181,9 @@ type screened struct {
 	used         int     // metrics rows of the period summed
 	ignored      int     // metrics rows of the period of non-clients
 	firstIgnored int     // the line of the first of them
+	// touched sums what screenTiers reads ahead, to keep the reads; its
+	// value means nothing.
+	touched int
 }
 
 // screenTiers screens the units of groups root (by entity) on the metrics
@@ -193,24 +197,39 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 		st.period = m.Latest()
 	}
 	n := ents.Len()
-	unitOf := make([]int32, n) // by group root: its unit, or -1
+	unitOf := hugepage.Make[int32](n) // by group root: its unit, or -1
 	for i := range unitOf {
 		unitOf[i] = -1
 	}
+	// entUnit is the unit of every client, -1 for other entities: a
+	// metrics row then reads one random place, not three in a row.
+	entUnit := hugepage.Make[int32](n)
 	var ids []string
 	var members []int32
-	for i, client := range ents.Client {
-		if !client {
-			continue
+	const ahead = 256
+	for lo := 0; lo < n; lo += ahead {
+		hi := min(lo+ahead, n)
+		// The roots' units first, in a loop whose cache misses overlap.
+		var touch int32
+		for i := lo; i < hi; i++ {
+			touch += unitOf[root[i]]
 		}
-		r := root[i]
-		if unitOf[r] < 0 {
-			unitOf[r] = int32(len(ids))
-			ids = append(ids, ents.IDs[r])
-			st.unitRoot = append(st.unitRoot, r)
-			members = append(members, 0)
+		st.touched += int(touch)
+		for i := lo; i < hi; i++ {
+			if !ents.Client[i] {
+				entUnit[i] = -1
+				continue
+			}
+			r := root[i]
+			if unitOf[r] < 0 {
+				unitOf[r] = int32(len(ids))
+				ids = append(ids, ents.IDs[r])
+				st.unitRoot = append(st.unitRoot, r)
+				members = append(members, 0)
+			}
+			members[unitOf[r]]++
+			entUnit[i] = unitOf[r]
 		}
-		members[unitOf[r]]++
 	}
 	agg, err := screen.NewAggregator(ids, members, m.Indicators)
 	if err != nil {
@@ -228,23 +247,32 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 			cur[c] = agg.CurrencyIndex(code)
 		}
 		k := len(m.Indicators)
-		for r, c := range m.Client {
-			if m.Period[r] != p {
-				continue
+		for lo := 0; lo < len(m.Client); lo += ahead {
+			hi := min(lo+ahead, len(m.Client))
+			var touch int32
+			for _, c := range m.Client[lo:hi] {
+				touch += entUnit[c]
 			}
-			if !ents.Client[c] {
-				if st.ignored == 0 {
-					st.firstIgnored = int(m.Lines[r])
+			st.touched += int(touch)
+			for r := lo; r < hi; r++ {
+				if m.Period[r] != p {
+					continue
 				}
-				st.ignored++
-				continue
-			}
-			st.used++
-			u, ci := unitOf[root[c]], cur[m.Currency[r]]
-			vals, given := m.Values[r*k:(r+1)*k], m.Given[r*k:(r+1)*k]
-			for j, v := range vals {
-				if given[j] {
-					agg.AddIndexed(u, ci, j, v)
+				u := entUnit[m.Client[r]]
+				if u < 0 {
+					if st.ignored == 0 {
+						st.firstIgnored = int(m.Lines[r])
+					}
+					st.ignored++
+					continue
+				}
+				st.used++
+				ci := cur[m.Currency[r]]
+				vals, given := m.Values[r*k:(r+1)*k], m.Given[r*k:(r+1)*k]
+				for j, v := range vals {
+					if given[j] {
+						agg.AddIndexed(u, ci, j, v)
+					}
 				}
 			}
 		}
