@@ -75,7 +75,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 		var folds []fold
 		var runs []edgeRun
 		var cps []string
-		var clients []bool
+		var clients, plain []bool
 		dates := map[int32]string{}
 		date := func(d int32) string {
 			s, ok := dates[d]
@@ -147,6 +147,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			}
 			cps = slices.Grow(cps[:0], len(runs))[:len(runs)]
 			clients = slices.Grow(clients[:0], len(runs))[:len(runs)]
+			plain = slices.Grow(plain[:0], len(runs))[:len(runs)]
 			// A block at a time, so that what is read ahead is still in
 			// the cache when it is written: a bucket of a large bank has
 			// tens of thousands of edges.
@@ -156,6 +157,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 					cp := int32(uint32(runs[i].key))
 					cps[i] = a.sharedCPString(cp)
 					clients[i] = cp >= 0 && a.isClient[cp]
+					plain[i] = a.plain(rk, cp)
 				}
 				for _, c := range cps[lo:hi] {
 					if len(c) > 0 {
@@ -182,7 +184,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 					out.n++
 					if edges != nil {
 						out.rows = append(out.rows, unitField[run.key>>33]...)
-						out.rows = appendEdgeAfterUnit(out.rows, &e, e.Known && a.plainIDs)
+						out.rows = appendEdgeAfterUnit(out.rows, &e, plain[i])
 						out.rows = appendDate(out.rows, run.first)
 						out.rows = append(out.rows, ',')
 						out.rows = appendDate(out.rows, run.last)
@@ -464,6 +466,17 @@ type ranks struct {
 	ent  []uint32              // by entity
 	name [nameStripes][]uint32 // by stripe, then index in the stripe
 	n    int                   // number of ranks
+	// quote says which names need quotes in a CSV field, as name does.
+	quote [nameStripes][]bool
+}
+
+// plain reports whether counterparty cp needs no quotes in a CSV field.
+func (a *Accumulator) plain(rk *ranks, cp int32) bool {
+	if cp >= 0 {
+		return a.plainIDs
+	}
+	k := -1 - cp
+	return !rk.quote[k&(nameStripes-1)][k>>stripeBits]
 }
 
 // rank returns the rank of counterparty cp.
@@ -498,18 +511,24 @@ func (a *Accumulator) rankCounterparties(workers int) *ranks {
 	for i := range parts {
 		parts[i] = all[len(all)*i/len(parts) : len(all)*(i+1)/len(parts)]
 	}
+	rk := &ranks{ent: hugepage.Make[uint32](len(a.ids)), n: len(a.ids) + len(all)}
+	for si := range rk.name {
+		rk.name[si] = make([]uint32, len(a.shared.stripes[si].keys))
+		rk.quote[si] = make([]bool, len(a.shared.stripes[si].keys))
+	}
 	var entOrder []int32
 	var wg sync.WaitGroup
 	wg.Go(func() { entOrder = a.entityOrder() })
 	for _, p := range parts {
-		wg.Go(func() { slices.SortFunc(p, func(x, y named) int { return strings.Compare(x.key, y.key) }) })
+		wg.Go(func() {
+			slices.SortFunc(p, func(x, y named) int { return strings.Compare(x.key, y.key) })
+			for _, nm := range p {
+				rk.quote[nm.k&(nameStripes-1)][nm.k>>stripeBits] = kamp.NeedsQuotes(nm.key)
+			}
+		})
 	}
 	wg.Wait()
 
-	rk := &ranks{ent: hugepage.Make[uint32](len(a.ids)), n: len(a.ids) + len(all)}
-	for si := range rk.name {
-		rk.name[si] = make([]uint32, len(a.shared.stripes[si].keys))
-	}
 	// Merge: the entities, then the parts, smallest string first; an
 	// entity wins a tie, and names are distinct.
 	r := uint32(0)

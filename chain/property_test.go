@@ -96,7 +96,8 @@ func newRandomWorld(seed uint64, nEnt, nPay int) *randomWorld {
 		seen[k] = true
 		return false
 	})
-	unmatched := []string{"外部供应商A", "External Buyer", "某某个体户", "甲制造（有限公司）分公司"}
+	// Unmatched names, two of whose keys need quotes in CSV.
+	unmatched := []string{"外部供应商A", "External Buyer", "某某个体户", "甲制造（有限公司）分公司", `Buyer, "North" Ltd`, "乙,丙供应商"}
 	sideOf := func() (id, name string) {
 		switch r.IntN(10) {
 		case 0, 1:
