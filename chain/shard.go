@@ -105,6 +105,11 @@ type Shard struct {
 	sides map[int32]int64
 	memo  []rateMemo
 	buf   []byte
+	// lastDate is the date of the last payment with a good date, a copy
+	// (payments' strings do not last), and lastDay its yyyymmdd (0: none
+	// yet).
+	lastDate [10]byte
+	lastDay  int32
 	// For AddBatch: the match keys computed ahead, their places, and the
 	// sum of what it reads ahead (to keep the reads; its value means
 	// nothing).
@@ -260,7 +265,13 @@ func (s *Shard) Stats() Stats { return s.stats }
 // ahead.
 func (s *Shard) add(p *kamp.Payment, payerIdx, payeeIdx int32, pre []preKey) error {
 	a := s.a
-	d, ok := parseDate(p.Date)
+	d, ok := s.lastDay, s.lastDay != 0 && p.Date == string(s.lastDate[:])
+	if !ok {
+		if d, ok = parseDate(p.Date); ok {
+			copy(s.lastDate[:], p.Date)
+			s.lastDay = d
+		}
+	}
 	if !ok {
 		return kamp.Errorf(kamp.EINVALID, "payment %q: date %q is not YYYY-MM-DD", p.TxnID, p.Date)
 	}

@@ -26,6 +26,9 @@ func ParseFixed(s string, scale int, allowNeg bool) (int64, error) {
 	if s == "" {
 		return 0, invalid("empty number; expected digits with an optional '.', like 1234.5")
 	}
+	if v, ok := parseFixedFast(s, scale); ok {
+		return v, nil
+	}
 	i := 0
 	neg := s[0] == '-'
 	if neg {
@@ -124,4 +127,43 @@ func badNumberChar(s string, i int) error {
 		return notNumber("spaces are not allowed")
 	}
 	return notNumber("unexpected character " + charAt(s, i))
+}
+
+// pow10 holds the powers of ten that fit an int64.
+var pow10 = func() (t [19]int64) {
+	t[0] = 1
+	for i := 1; i < len(t); i++ {
+		t[i] = t[i-1] * 10
+	}
+	return t
+}()
+
+// parseFixedFast is ParseFixed for the common case, a well-formed
+// non-negative number whose value times 10^scale has at most 18 digits
+// and so cannot overflow; ok is false for anything else, which ParseFixed
+// then reads the careful way.
+func parseFixedFast(s string, scale int) (v int64, ok bool) {
+	digits, frac, dot := 0, 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isDigit(c):
+			v = v*10 + int64(c-'0')
+			digits++
+			if dot >= 0 {
+				frac++
+			}
+			if digits > 18 {
+				return 0, false
+			}
+		case c == '.' && dot < 0 && i > 0:
+			dot = i
+		default:
+			return 0, false
+		}
+	}
+	if dot == len(s)-1 || frac > scale || digits+scale-frac > 18 {
+		return 0, false
+	}
+	return v * pow10[scale-frac], true
 }

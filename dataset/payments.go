@@ -229,6 +229,8 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 		}
 		c := payChunk{probs: newProblems(t, opt.MaxProblems)}
 		cc := payCurrencyCache{fx: fx}
+		var lastDate [10]byte // the last good date, when haveLast
+		haveLast := false
 		for recs.next() {
 			f := recs.fields()
 			line := recs.line()
@@ -253,6 +255,9 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			if !c.probs.required(line, "date", date) {
 				ok = false
 				date = nil
+			} else if haveLast && len(date) == len(lastDate) && [len(lastDate)]byte(date) == lastDate {
+				// The rows of a file mostly come in date order: a date
+				// like the last good one is good.
 			} else if err := check.Date(str(date)); err != nil {
 				c.probs.addErr(line, "date", date, err)
 				ok = false
@@ -269,6 +274,9 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			var cur []byte
 			if cui >= 0 {
 				cur = f[cui]
+			}
+			if len(date) == len(lastDate) {
+				lastDate, haveLast = [len(lastDate)]byte(date), true
 			}
 			code, reason := cc.code(cur, date)
 			if reason != "" {

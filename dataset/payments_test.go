@@ -346,3 +346,41 @@ func TestScanPaymentsConcurrentSink(t *testing.T) {
 		t.Errorf("Add was called %d times", got.serial.Load())
 	}
 }
+
+// TestScanPaymentsDates checks every row's date when the rows repeat the
+// date before them: good and bad dates after good ones, in quoted fields
+// (parsed into a buffer the next quoted row reuses), and a first date of
+// zero bytes.
+func TestScanPaymentsDates(t *testing.T) {
+	const head = "txn_id,date,payer_id,payer_name,payee_id,payee_name,amount,currency\n"
+	rows := "T1,\"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\",A,,B,,1,\n" +
+		"T2,2024-02-28,A,,B,,1,\n" +
+		"T3,2024-02-28,A,,B,,1,\n" +
+		"T4,\"2024-02-28\",A,,B,,1,\n" +
+		"T5,\"2023-02-29\",A,,B,,1,\n" +
+		"T6,2024-02-28,A,,B,,1,\n" +
+		"T7,2024-02-30,A,,B,,1,\n" +
+		"T8,2024-02-30,A,,B,,1,\n" +
+		"T9,\"2024-02-29\",A,,\"B\",,1,\n"
+	rec := &recorder{}
+	_, err := scanFolder(t, head+rows, Options{}, rec)
+	var pe *ProblemError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a *ProblemError", err)
+	}
+	var lines []int
+	for _, p := range pe.Problems {
+		lines = append(lines, p.Line)
+	}
+	if want := []int{2, 6, 8, 9}; !slices.Equal(lines, want) {
+		t.Errorf("problems on lines %v, want %v: %v", lines, want, pe.Problems)
+	}
+	var got []string
+	for _, p := range rec.got {
+		got = append(got, p.TxnID+" "+p.Date)
+	}
+	slices.Sort(got)
+	if want := []string{"T2 2024-02-28", "T3 2024-02-28", "T4 2024-02-28", "T6 2024-02-28", "T9 2024-02-29"}; !slices.Equal(got, want) {
+		t.Errorf("the sink got %q, want %q", got, want)
+	}
+}
