@@ -291,10 +291,23 @@ func uniqueMetrics(t *table, m *Metrics, ents *Entities, opt Options) error {
 	if len(m.Currencies) >= 1<<16 || len(m.Periods) >= 1<<16 {
 		return fmt.Errorf("%s: %d periods and %d currencies are more than kamp can check", t.name, len(m.Periods), len(m.Currencies))
 	}
+	key := func(r int) uint64 {
+		return uint64(uint32(m.Client[r]))<<32 | uint64(m.Period[r])<<16 | uint64(m.Currency[r])
+	}
+	// A file sorted by client, then period and currency (as exports
+	// mostly are) has strictly increasing keys, and so no duplicates:
+	// one pass, without the map of every row.
+	increasing := true
+	for r := 1; r < m.Len() && increasing; r++ {
+		increasing = key(r-1) < key(r)
+	}
+	if increasing {
+		return nil
+	}
 	seen := make(map[uint64]int32, m.Len())
 	var p *problems
 	for r, cl := range m.Client {
-		key := uint64(uint32(cl))<<32 | uint64(m.Period[r])<<16 | uint64(m.Currency[r])
+		key := key(r)
 		if first, dup := seen[key]; dup {
 			if p == nil {
 				p = newProblems(t, opt.MaxProblems)

@@ -100,6 +100,7 @@ func TestLoadMetricsProblems(t *testing.T) {
 		{"not a currency", "client_id,period,currency\nA,2024-01,XYZ\n", nil},
 		{"wrong fields", "client_id,period\nA,2024-01,3\n", []string{`metrics.csv:2: wrong number of fields: 3, the header has 2`}},
 		{"duplicate", "client_id,period,currency\nA,2024-01,\nB,2024-01,\nA,2024-01,cny\n", []string{`metrics.csv:4:client_id: "A": duplicate row for client A, period 2024-01 and currency CNY: the same as line 2`}},
+		{"duplicate in a sorted file", "client_id,period,currency\nA,2024-01,\nA,2024-02,\nA,2024-02,CNY\nB,2024-01,\n", []string{`metrics.csv:4:client_id: "A": duplicate row for client A, period 2024-02 and currency CNY: the same as line 3`}},
 		{"missing column", "client_id,revenue\nA,1\n", []string{`metrics.csv:1:period: missing required column "period"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
