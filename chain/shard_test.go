@@ -665,3 +665,30 @@ func TestRankProspects(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteProspectsBlocks writes more prospects than a block holds and
+// checks that the rows come in rank order, each as appendProspect makes
+// it, and that a failing writer's error is returned.
+func TestWriteProspectsBlocks(t *testing.T) {
+	ps := make([]Prospect, 3*16384+77)
+	for i := range ps {
+		ps[i] = Prospect{Rank: i + 1, Counterparty: fmt.Sprintf("c,%d", i), Known: i%2 == 0, Amount: kamp.Amount(i * 3), Payments: int64(i), Units: make([]string, 1+i%3), Direction: Upstream}
+	}
+	var buf bytes.Buffer
+	if err := WriteProspectsCSV(&buf, ps); err != nil {
+		t.Fatal(err)
+	}
+	want := []byte(ProspectsHeader + "\n")
+	for i := range ps {
+		want = appendProspect(want, &ps[i])
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatalf("prospects.csv differs:\n%s\nwant\n%s", head(buf.String()), head(string(want)))
+	}
+	if !strings.HasPrefix(strings.Split(buf.String(), "\n")[16385+1], "16386,\"c,16385\",") {
+		t.Fatalf("row 16386 is %q", strings.Split(buf.String(), "\n")[16386])
+	}
+	if err := WriteProspectsCSV(failWriter{}, ps); err == nil {
+		t.Fatal("no error from a failing writer")
+	}
+}

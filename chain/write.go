@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 
 	"github.com/kampbank/kamp"
+	"github.com/kampbank/kamp/inorder"
 )
 
 // Headers of the result files (engines.md, "Result files").
@@ -19,34 +21,61 @@ const (
 // one row per prospect in the order given (Result.Prospects is by rank).
 // known is 1 or 0, amount is written like kamp.Amount.String ("230",
 // "1234.5") and units is the number of units. Lines end in "\n"; a field
-// that needs it is quoted as RFC 4180 says.
+// that needs it is quoted as RFC 4180 says. The rows are formatted in
+// blocks on every core and written in order.
 func WriteProspectsCSV(w io.Writer, ps []Prospect) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(ProspectsHeader + "\n")
-	line := make([]byte, 0, 256)
-	for _, p := range ps {
-		line = strconv.AppendInt(line[:0], int64(p.Rank), 10)
-		line = append(line, ',')
-		line = kamp.AppendCSVField(line, p.Counterparty)
-		line = append(line, ',')
-		line = appendBool(line, p.Known)
-		line = append(line, ',')
-		line = appendAmount(line, p.Amount)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, p.Payments, 10)
-		line = append(line, ',')
-		line = strconv.AppendInt(line, int64(len(p.Units)), 10)
-		line = append(line, ',')
-		line = append(line, p.Direction.String()...)
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return fmt.Errorf("prospects.csv: write rank %d: %w", p.Rank, err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
+	if _, err := io.WriteString(w, ProspectsHeader+"\n"); err != nil {
 		return fmt.Errorf("prospects.csv: %w", err)
 	}
-	return nil
+	const block = 16384
+	nb := (len(ps) + block - 1) / block
+	workers := runtime.GOMAXPROCS(0)
+	rows := make([][]byte, nb)
+	free := make(chan []byte, 2*workers+2)
+	var err error
+	inorder.Run(workers, nb, 2*workers+2, func() func(b int) {
+		return func(b int) {
+			var line []byte
+			select {
+			case line = <-free:
+			default:
+			}
+			for _, p := range ps[b*block : min((b+1)*block, len(ps))] {
+				line = appendProspect(line, &p)
+			}
+			rows[b] = line
+		}
+	}, func(b int) {
+		if err == nil {
+			if _, werr := w.Write(rows[b]); werr != nil {
+				err = fmt.Errorf("prospects.csv: write rank %d: %w", b*block+1, werr)
+			}
+		}
+		select {
+		case free <- rows[b][:0]:
+		default:
+		}
+		rows[b] = nil
+	})
+	return err
+}
+
+// appendProspect appends the row of p in prospects.csv.
+func appendProspect(line []byte, p *Prospect) []byte {
+	line = strconv.AppendInt(line, int64(p.Rank), 10)
+	line = append(line, ',')
+	line = kamp.AppendCSVField(line, p.Counterparty)
+	line = append(line, ',')
+	line = appendBool(line, p.Known)
+	line = append(line, ',')
+	line = appendAmount(line, p.Amount)
+	line = append(line, ',')
+	line = strconv.AppendInt(line, p.Payments, 10)
+	line = append(line, ',')
+	line = strconv.AppendInt(line, int64(len(p.Units)), 10)
+	line = append(line, ',')
+	line = append(line, p.Direction.String()...)
+	return append(line, '\n')
 }
 
 // WriteEdgesCSV writes chain-edges.csv: the header EdgesHeader, then one row
