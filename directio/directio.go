@@ -4,7 +4,7 @@
 // copy costs far more than the disk does: writing chain-edges.csv of the
 // demo bank of size L (4.8 GB) took 8-12 s of system CPU that way, and
 // well under a second with O_DIRECT. Where O_DIRECT is not available (not
-// Linux, or a file system without it, such as tmpfs) the writes are plain.
+// Linux, or a file system without it) the writes are plain.
 package directio
 
 import (
