@@ -3,8 +3,10 @@ package chain
 import (
 	"cmp"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kampbank/kamp"
 )
@@ -249,7 +251,7 @@ func rankProspectsOf(res *Result, n int, at func(i int) *Prospect) error {
 		p := at(i)
 		keys[i] = key{p.Amount, int32(len(p.Units)), int32(i)}
 	}
-	slices.SortFunc(keys, func(x, y key) int {
+	order := func(x, y key) int {
 		if c := cmp.Compare(y.amount, x.amount); c != 0 {
 			return c
 		}
@@ -261,15 +263,50 @@ func rankProspectsOf(res *Result, n int, at func(i int) *Prospect) error {
 			return c
 		}
 		return knownFirst(px.Known, py.Known)
-	})
+	}
+	parallel := n >= parallelRankMin && runtime.GOMAXPROCS(0) > 1
+	if parallel {
+		// Two halves sorted side by side, then merged.
+		half := n / 2
+		var wg sync.WaitGroup
+		wg.Go(func() { slices.SortFunc(keys[:half], order) })
+		slices.SortFunc(keys[half:], order)
+		wg.Wait()
+		merged := make([]key, 0, n)
+		x, y := keys[:half], keys[half:]
+		for len(x) > 0 && len(y) > 0 {
+			if order(y[0], x[0]) < 0 {
+				merged, y = append(merged, y[0]), y[1:]
+			} else {
+				merged, x = append(merged, x[0]), x[1:]
+			}
+		}
+		keys = append(append(merged, x...), y...)
+	} else {
+		slices.SortFunc(keys, order)
+	}
 	res.Prospects = make([]Prospect, n)
-	for r, k := range keys {
-		res.Prospects[r] = *at(int(k.i))
-		res.Prospects[r].Rank = r + 1
-		res.Prospects[r].lastUnit = 0
+	lay := func(from, to int) {
+		for r := from; r < to; r++ {
+			res.Prospects[r] = *at(int(keys[r].i))
+			res.Prospects[r].Rank = r + 1
+			res.Prospects[r].lastUnit = 0
+		}
+	}
+	if parallel {
+		var wg sync.WaitGroup
+		wg.Go(func() { lay(0, n/2) })
+		lay(n/2, n)
+		wg.Wait()
+	} else {
+		lay(0, n)
 	}
 	return nil
 }
+
+// parallelRankMin is the number of prospects from which they are ranked on
+// two goroutines; a variable for the tests.
+var parallelRankMin = 1 << 15
 
 // edgeOrder returns the edges in the order of the result: by unit id,
 // direction, counterparty string, known before unmatched. Strings are

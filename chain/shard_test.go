@@ -630,7 +630,13 @@ func TestNameTableChunks(t *testing.T) {
 // known entity and an unmatched name with the same string.
 func TestRankProspects(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for range 100 {
+	defer func(n int) { parallelRankMin = n }(parallelRankMin)
+	for round := range 200 {
+		// Half the rounds rank on two goroutines.
+		parallelRankMin = 1 << 30
+		if round%2 == 1 {
+			parallelRankMin = 2
+		}
 		res := &Result{}
 		for range r.IntN(300) {
 			units := make([]string, 1+r.IntN(3))
