@@ -160,6 +160,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(baseEntities), []byte(baseOwnership))
 	f.Add([]byte("id,name\nA,x\nB,y\n"), []byte("holder_id,entity_id,share_pct\nA,B,50\nB,A,50.5\nA,B,0.0000001\n"))
 	f.Add([]byte("ID,Name,KIND\na,\"x\ny\",state\nb,\"\",person\n"), []byte("entity_id,holder_id,share_pct,control\na,b,,agreement\na,b,100,\n"))
+	// Numbered ids, a duplicate and an unknown one.
+	f.Add([]byte("id,name\nE01,x\nE03,y\nE02,z\n"), []byte("holder_id,entity_id,share_pct\nE01,E02,50\nE03,E02,20\n"))
+	f.Add([]byte("id,name\nE01,x\nE03,y\nE01,z\n"), []byte("holder_id,entity_id,share_pct\nE01,E04,50\nE3,E01,20\n"))
 	f.Fuzz(func(t *testing.T, ents, own []byte) {
 		dir := t.TempDir()
 		files := map[string]string{"entities.csv": string(ents), "ownership.csv": string(own)}
@@ -180,6 +183,14 @@ func FuzzLoad(f *testing.F) {
 		}
 		if a, b := result(1<<20), result(9); a != b {
 			t.Fatalf("whole file:\n%s\nsmall chunks:\n%s", a, b)
+		}
+		// The hash table finds what the numbered index finds.
+		numbered := result(1 << 20)
+		numberedIDs = false
+		hashed := result(1 << 20)
+		numberedIDs = true
+		if numbered != hashed {
+			t.Fatalf("numbered index:\n%s\nhash table:\n%s", numbered, hashed)
 		}
 	})
 }
