@@ -52,8 +52,13 @@ func buildNumbered(arena string, ends []uint32) (num *numbered, dups []duplicate
 	for p < width && !isDigitByte(first[p]) {
 		p++
 	}
-	if p == width || width-p > maxDigits || uint64(len(arena)) != uint64(width)*uint64(len(ends)) {
+	if p == width || width-p > maxDigits {
 		return nil, nil, false
+	}
+	for i, end := range ends {
+		if uint64(end) != uint64(i+1)*uint64(width) {
+			return nil, nil, false // ids of different lengths
+		}
 	}
 	num = &numbered{prefix: first[:p], width: width}
 	if d := width - p; width >= 8 && d <= 8 {

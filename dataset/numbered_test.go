@@ -81,6 +81,7 @@ func TestNumberedIndex(t *testing.T) {
 func TestNumberedRefused(t *testing.T) {
 	for _, ids := range [][]string{
 		{"E01", "E02", "E3"},                     // lengths differ
+		{"123", "45", "6789"},                    // lengths differ, their sum as if they did not
 		{"E01", "F02"},                           // prefixes differ
 		{"E01", "E0x"},                           // not a digit
 		{"EA", "EB"},                             // no digits
