@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 
 	"github.com/kampbank/kamp"
@@ -28,36 +27,16 @@ func WriteProspectsCSV(w io.Writer, ps []Prospect) error {
 		return fmt.Errorf("prospects.csv: %w", err)
 	}
 	const block = 16384
-	nb := (len(ps) + block - 1) / block
-	workers := runtime.GOMAXPROCS(0)
-	rows := make([][]byte, nb)
-	free := make(chan []byte, 2*workers+2)
-	var err error
-	inorder.Run(workers, nb, 2*workers+2, func() func(b int) {
-		return func(b int) {
-			var line []byte
-			select {
-			case line = <-free:
-			default:
-			}
-			for _, p := range ps[b*block : min((b+1)*block, len(ps))] {
-				line = appendProspect(line, &p)
-			}
-			rows[b] = line
+	err := inorder.WriteBlocks(w, (len(ps)+block-1)/block, func(line []byte, b int) []byte {
+		for i := b * block; i < min((b+1)*block, len(ps)); i++ {
+			line = appendProspect(line, &ps[i])
 		}
-	}, func(b int) {
-		if err == nil {
-			if _, werr := w.Write(rows[b]); werr != nil {
-				err = fmt.Errorf("prospects.csv: write rank %d: %w", b*block+1, werr)
-			}
-		}
-		select {
-		case free <- rows[b][:0]:
-		default:
-		}
-		rows[b] = nil
+		return line
 	})
-	return err
+	if err != nil {
+		return fmt.Errorf("prospects.csv: %w", err)
+	}
+	return nil
 }
 
 // appendProspect appends the row of p in prospects.csv.

@@ -197,45 +197,13 @@ func appendGroupsRow(rows []byte, in *Input, res *Result, v int32) []byte {
 	return append(rows, '\n')
 }
 
-// writeBlocks writes head, then blocks 0 to nb-1 in order, to w. fill
-// appends block k to buf (an empty buffer, reused) and returns it. The
-// blocks are filled by GOMAXPROCS goroutines, at most two per goroutine
-// ahead of the one being written; after a failed write the blocks left
-// are not filled.
+// writeBlocks writes head, then blocks 0 to nb-1 in order, to w, as
+// inorder.WriteBlocks does.
 func writeBlocks(w io.Writer, head []byte, nb int, fill func(buf []byte, k int) []byte) error {
 	if _, err := w.Write(head); err != nil {
 		return err
 	}
-	workers := runtime.GOMAXPROCS(0)
-	free := make(chan []byte, 2*workers) // buffers to reuse
-	blocks := make([][]byte, nb)
-	var err error
-	var failed atomic.Bool
-	inorder.Run(workers, nb, 2*workers, func() func(k int) {
-		return func(k int) {
-			if failed.Load() {
-				return
-			}
-			var buf []byte
-			select {
-			case buf = <-free:
-			default:
-			}
-			blocks[k] = fill(buf[:0], k)
-		}
-	}, func(k int) {
-		if err == nil {
-			if _, err = w.Write(blocks[k]); err != nil {
-				failed.Store(true)
-			}
-		}
-		select {
-		case free <- blocks[k][:0]:
-		default:
-		}
-		blocks[k] = nil
-	})
-	return err
+	return inorder.WriteBlocks(w, nb, fill)
 }
 
 // WriteGroupExposuresCSV writes group-exposures.csv: the rows of

@@ -4,6 +4,8 @@
 package inorder
 
 import (
+	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -45,4 +47,41 @@ func Run(workers, n, window int, newWorker func() func(t int), done func(t int))
 		<-slots
 	}
 	wg.Wait()
+}
+
+// WriteBlocks writes blocks 0 to n-1 to w in order: fill appends block k's
+// bytes to buf (an empty buffer, reused) and returns it, on every core
+// (GOMAXPROCS goroutines) a few blocks ahead of the one being written. After
+// a failed write no more blocks are filled; the error is returned.
+func WriteBlocks(w io.Writer, n int, fill func(buf []byte, k int) []byte) error {
+	workers := runtime.GOMAXPROCS(0)
+	free := make(chan []byte, 2*workers) // buffers to reuse
+	blocks := make([][]byte, n)
+	var err error
+	var failed atomic.Bool
+	Run(workers, n, 2*workers, func() func(k int) {
+		return func(k int) {
+			if failed.Load() {
+				return
+			}
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+			}
+			blocks[k] = fill(buf[:0], k)
+		}
+	}, func(k int) {
+		if err == nil {
+			if _, err = w.Write(blocks[k]); err != nil {
+				failed.Store(true)
+			}
+		}
+		select {
+		case free <- blocks[k][:0]:
+		default:
+		}
+		blocks[k] = nil
+	})
+	return err
 }

@@ -1,6 +1,9 @@
 package inorder
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,5 +51,44 @@ func TestRun(t *testing.T) {
 		if want := max(1, min(tc.workers, tc.n)); workers != want {
 			t.Errorf("%+v: %d workers, want %d", tc, workers, want)
 		}
+	}
+}
+
+// failAfter fails every write after the first n.
+type failAfter struct {
+	n   int
+	got []byte
+}
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, errors.New("disk full")
+	}
+	f.n--
+	f.got = append(f.got, p...)
+	return len(p), nil
+}
+
+// TestWriteBlocks checks that the blocks are written in order, and that a
+// failed write is returned and stops the writing.
+func TestWriteBlocks(t *testing.T) {
+	fill := func(buf []byte, k int) []byte { return fmt.Appendf(buf, "block %d\n", k) }
+	var want []byte
+	for k := range 1000 {
+		want = fill(want, k)
+	}
+	w := &failAfter{n: 1 << 30}
+	if err := WriteBlocks(w, 1000, fill); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w.got, want) {
+		t.Fatalf("wrote %d bytes out of order or wrong, want %d", len(w.got), len(want))
+	}
+	w = &failAfter{n: 10}
+	if err := WriteBlocks(w, 1000, fill); err == nil {
+		t.Fatal("no error from a failing writer")
+	}
+	if want := want[:len(w.got)]; !bytes.Equal(w.got, want) || bytes.Count(w.got, []byte("\n")) != 10 {
+		t.Fatalf("before the failure: %q", w.got)
 	}
 }
