@@ -111,6 +111,19 @@ func benchLoads(b *testing.B, dir string) {
 		}
 		perRow(b, start, cpu, exp.Rows)
 	})
+	if _, err := os.Stat(path("payments.csv")); err == nil {
+		b.Run("payments", func(b *testing.B) {
+			b.SetBytes(fileSize(b, path("payments.csv")))
+			start, cpu := time.Now(), cpuTime()
+			var rows int64
+			for b.Loop() {
+				if rows, err = ScanPayments(ctx, path("payments.csv"), ents, fx, Options{}, &concurrentCounter{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perRow(b, start, cpu, int(rows))
+		})
+	}
 	b.Run("groups", func(b *testing.B) {
 		var size int64
 		for _, name := range []string{"entities.csv", "ownership.csv", "exposures.csv", "fx.csv"} {

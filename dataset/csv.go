@@ -12,6 +12,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -192,8 +193,14 @@ type result[T any] struct {
 	val T
 }
 
+// mapFiles says whether scanFast maps plain files into memory where the
+// system allows it; tests turn it off to cover the buffered reader.
+var mapFiles = true
+
 // scanFast parses t in chunks on parallel workers. It returns errSlow when
-// the file must be read with package tabular instead.
+// the file must be read with package tabular instead. A plain (not
+// gzipped) file is mapped into memory where the system allows it, and its
+// chunks are parts of the mapping; otherwise it is read into buffers.
 func scanFast[T any](ctx context.Context, t *table, workers int, proc func(w int, recs records) T) ([]T, error) {
 	f, err := os.Open(t.path)
 	if err != nil {
@@ -202,6 +209,7 @@ func scanFast[T any](ctx context.Context, t *table, workers int, proc func(w int
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
 	var src io.Reader = br
+	var mapped []byte
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
@@ -209,6 +217,11 @@ func scanFast[T any](ctx context.Context, t *table, workers int, proc func(w int
 		}
 		defer gz.Close()
 		src = gz
+	} else if mapFiles {
+		if m, ok := mapFile(f); ok {
+			mapped = m
+			defer unmapFile(m)
+		}
 	}
 	if workers < 1 {
 		workers = 1
@@ -217,61 +230,64 @@ func scanFast[T any](ctx context.Context, t *table, workers int, proc func(w int
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan chunk, workers)
-	free := make(chan []byte, workers+3)
-	for range workers + 3 {
-		var b []byte
-		if p, ok := bufPool.Get().(*[]byte); ok {
-			b = *p
-		}
-		free <- b
-	}
-	defer func() {
-		// Keep the buffers for the next file; the reader's last ones are
-		// left to the collector.
-		for {
-			select {
-			case b := <-free:
-				if cap(b) == chunkSize {
-					bufPool.Put(&b)
-				}
-			default:
-				return
+	var free chan []byte
+	if mapped == nil {
+		free = make(chan []byte, workers+3)
+		for range workers + 3 {
+			var b []byte
+			if p, ok := bufPool.Get().(*[]byte); ok {
+				b = *p
 			}
+			free <- b
 		}
-	}()
-	var failed atomic.Bool
+		defer func() {
+			// Keep the buffers for the next file; the reader's last ones
+			// are left to the collector.
+			for {
+				select {
+				case b := <-free:
+					if cap(b) == chunkSize {
+						bufPool.Put(&b)
+					}
+				default:
+					return
+				}
+			}
+		}()
+	}
+	var failed, changed atomic.Bool
 	var wg sync.WaitGroup
 	results := make([][]result[T], workers)
 	for w := range workers {
 		wg.Go(func() {
 			recs := &chunkRecords{}
 			for c := range chunks {
-				if failed.Load() {
-					free <- c.buf
-					continue
-				}
-				if !utf8.Valid(c.data) {
+				if !failed.Load() && !guardMapped(mapped, &changed, func() bool { return procChunk(w, c, recs, proc, results) }) {
 					failed.Store(true)
 					cancel()
-					free <- c.buf
-					continue
 				}
-				recs.reset(c.data, c.line)
-				recs.hint = c.lines + 1
-				v := proc(w, recs)
-				if recs.err != nil {
-					failed.Store(true)
-					cancel()
+				if mapped != nil {
+					releaseMapped(c.data)
 				} else {
-					results[w] = append(results[w], result[T]{c.seq, v})
+					free <- c.buf
 				}
-				free <- c.buf
 			}
 		})
 	}
-	rerr := readChunks(ctx, src, chunks, free)
+	var rerr error
+	if mapped != nil {
+		guardMapped(mapped, &changed, func() bool {
+			rerr = sliceChunks(ctx, mapped, chunks)
+			return true
+		})
+	} else {
+		rerr = readChunks(ctx, src, chunks, free)
+	}
 	close(chunks)
 	wg.Wait()
+	if changed.Load() {
+		return nil, kamp.Errorf(kamp.EINVALID, "%s: the file changed while it was read (it became shorter): read it again once it is complete", t.name)
+	}
 	if failed.Load() {
 		if err := parent.Err(); err != nil {
 			return nil, err
@@ -291,6 +307,107 @@ func scanFast[T any](ctx context.Context, t *table, workers int, proc func(w int
 		out[i] = r.val
 	}
 	return out, nil
+}
+
+// procChunk parses chunk c with recs and gives its records to proc, adding
+// proc's result to results[w]; it returns false when the chunk cannot be
+// parsed here (errSlow).
+func procChunk[T any](w int, c chunk, recs *chunkRecords, proc func(w int, recs records) T, results [][]result[T]) bool {
+	if !utf8.Valid(c.data) {
+		return false
+	}
+	recs.reset(c.data, c.line)
+	recs.hint = c.lines + 1
+	v := proc(w, recs)
+	if recs.err != nil {
+		return false
+	}
+	results[w] = append(results[w], result[T]{c.seq, v})
+	return true
+}
+
+// guardMapped runs f, which reads the memory of the mapped file mapped (if
+// not nil), and returns what it returns. Should the file be cut short
+// while it is mapped, reading its lost end faults: guardMapped then sets
+// changed and returns false instead of letting the program crash.
+func guardMapped(mapped []byte, changed *atomic.Bool, f func() bool) (ok bool) {
+	if mapped == nil {
+		return f()
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			e, isFault := r.(interface{ Addr() uintptr })
+			if !isFault || e.Addr() < addr(mapped) || e.Addr()-addr(mapped) >= uintptr(len(mapped)) {
+				panic(r)
+			}
+			changed.Store(true)
+			ok = false
+		}
+	}()
+	return f()
+}
+
+// addr returns the address of b's first byte.
+func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
+// sliceChunks cuts data, a whole file, into chunks of about chunkSize
+// bytes at record boundaries, and sends them on chunks. The first record
+// (the header) and a leading byte order mark are left out.
+func sliceChunks(ctx context.Context, data []byte, chunks chan<- chunk) error {
+	start, line, ok, err := skipHeader(data, true)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errSlow
+	}
+	for seq, pos := 0, start; pos < len(data); seq++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		cut := len(data) - pos
+		for size := chunkSize; size < cut; size *= 2 {
+			if size > maxRecord {
+				return errSlow
+			}
+			if b := lastBoundary(data[pos : pos+size]); b >= 0 {
+				cut = b
+				break
+			}
+		}
+		c := chunk{seq: seq, data: data[pos : pos+cut], line: line}
+		c.lines = bytes.Count(c.data, []byte{'\n'})
+		line += c.lines
+		pos += cut
+		select {
+		case chunks <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// skipHeader returns the offset in data, the first bytes of a file, just
+// after its leading byte order mark and header record, and the line
+// number there. ok is false when data holds no complete header record yet
+// (eof: data is the whole file, and then err is errSlow).
+func skipHeader(data []byte, eof bool) (start, line int, ok bool, err error) {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		start = 3
+	}
+	// Skip the header record: package tabular has read it.
+	var hr chunkRecords
+	hr.reset(data[start:], 1)
+	if !hr.next() {
+		if hr.err != nil || eof {
+			return 0, 0, false, errSlow
+		}
+		// Only empty lines so far.
+		return 0, 0, false, nil
+	}
+	return start + hr.pos, hr.ln, true, nil
 }
 
 // readChunks reads src into buffers taken from free, cuts them after the
@@ -344,25 +461,18 @@ func readChunks(ctx context.Context, src io.Reader, chunks chan<- chunk, free ch
 		}
 		start := 0
 		if first {
-			if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-				start = 3
+			var ok bool
+			var err error
+			if start, line, ok, err = skipHeader(data[:cut], eof); err != nil {
+				return err
 			}
-			// Skip the header record: package tabular has read it.
-			var hr chunkRecords
-			hr.reset(data[start:cut], 1)
-			if !hr.next() {
-				if hr.err != nil || eof {
-					return errSlow
-				}
-				// Only empty lines so far.
+			if !ok {
 				if err := grow(); err != nil {
 					return err
 				}
 				continue
 			}
 			first = false
-			start += hr.pos
-			line = hr.ln
 		}
 		var next []byte
 		if !eof {

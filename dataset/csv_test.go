@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kampbank/kamp/tabular"
@@ -98,17 +99,31 @@ func checkSame(t *testing.T, data []byte, size, workers int) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := readFast(t, path, size, workers)
-	switch {
-	case readErr != nil:
-		if !errors.Is(err, errSlow) {
-			t.Fatalf("%q (chunk %d): tabular fails (%v), the chunked parser gives %v", data, size, readErr, err)
-		}
-	case err != nil:
-		t.Fatalf("%q (chunk %d): tabular reads it, the chunked parser fails: %v", data, size, err)
-	case !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0):
-		t.Fatalf("%q (chunk %d):\n got %v\nwant %v", data, size, got, want)
+	// Plain files are mapped into memory where the system allows it:
+	// read them into buffers too.
+	for _, mapped := range []bool{true, false} {
+		withMapping(mapped, func() {
+			got, err := readFast(t, path, size, workers)
+			switch {
+			case readErr != nil:
+				if !errors.Is(err, errSlow) {
+					t.Fatalf("%q (chunk %d, mapped %v): tabular fails (%v), the chunked parser gives %v", data, size, mapped, readErr, err)
+				}
+			case err != nil:
+				t.Fatalf("%q (chunk %d, mapped %v): tabular reads it, the chunked parser fails: %v", data, size, mapped, err)
+			case !reflect.DeepEqual(got, want) && (len(got) != 0 || len(want) != 0):
+				t.Fatalf("%q (chunk %d, mapped %v):\n got %v\nwant %v", data, size, mapped, got, want)
+			}
+		})
 	}
+}
+
+// withMapping runs f with mapFiles set to on.
+func withMapping(on bool, f func()) {
+	old := mapFiles
+	mapFiles = on
+	defer func() { mapFiles = old }()
+	f()
 }
 
 var csvCases = []string{
@@ -129,6 +144,12 @@ var csvCases = []string{
 	"id,名称\n1,中国工商银行股份有限公司\n2,\"上海,浦东\"\n",
 	"x\n\n\n\n",
 	"x\n\r",
+	// Bytes that are not UTF-8: in a quoted field, on the last line
+	// without a line feed, a sequence cut short, a line of ASCII after.
+	"id,name\n1,\"a\xffb\"\n2,c\n",
+	"id,name\n1,a\n2,\xe4\xb8",
+	"id,name\n1,\xe4\xb8\n2,abcdefghijk\n",
+	"id,name\n1,\xe4\xb8\xad\xe5\x9b\xbd\n2,\xed\xa0\x80\n",
 }
 
 func TestChunkedParserMatchesTabular(t *testing.T) {
@@ -199,5 +220,49 @@ func TestSpecials(t *testing.T) {
 				t.Fatalf("byte %#x at %d: special %v, want %v", b[i], i, got, want)
 			}
 		}
+	}
+}
+
+// TestMappedFileCutShort checks that a file cut short while it is read
+// (here, by the first chunk's reader) gives an error, not a crash, where
+// files are mapped into memory.
+func TestMappedFileCutShort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.csv")
+	data := []byte("id,name\n" + strings.Repeat("1234567,abcdefghijklmnopqrstuvwxyz\n", 8000))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := openTable(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := mapFile(f); !ok {
+		f.Close()
+		t.Skip("files are not mapped into memory on this system")
+	} else {
+		unmapFile(m)
+		f.Close()
+	}
+	var once sync.Once
+	withChunkSize(4096, func() {
+		_, err = scanFast(context.Background(), tb, 2, func(_ int, r records) int {
+			once.Do(func() {
+				if err := os.Truncate(path, 0); err != nil {
+					t.Error(err)
+				}
+			})
+			n := 0
+			for r.next() {
+				n += len(r.fields())
+			}
+			return n
+		})
+	})
+	if err == nil || !strings.Contains(err.Error(), "the file changed while it was read") {
+		t.Fatalf("got %v, want the error of a file that changed", err)
 	}
 }

@@ -37,6 +37,14 @@ func (c *counter) Wanted(int32, int32, string) bool      { c.wanted.Add(1); retu
 func (c *counter) Add(*kamp.Payment, int32, int32) error { c.added.Add(1); return nil }
 func (c *counter) Reset() error                          { c.added.Store(0); return nil }
 
+// concurrentCounter is a counter that takes the payments on the workers
+// that read them, as kamp chain's sink does.
+type concurrentCounter struct{ counter }
+
+func (c *concurrentCounter) Worker() func(ps []kamp.Payment, sides []int32, refused func(i int, err error)) {
+	return func(ps []kamp.Payment, _ []int32, _ func(int, error)) { c.added.Add(int64(len(ps))) }
+}
+
 // BenchmarkScanPayments reads 200,000 payments into a sink that only counts
 // them: the cost of parsing, checking and looking ids up.
 func BenchmarkScanPayments(b *testing.B) {
