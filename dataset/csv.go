@@ -52,6 +52,10 @@ type records interface {
 	line() int
 	// sizeHint returns about how many records there are, or 0 if unknown.
 	sizeHint() int
+	// stable reports whether the current record's fields stay valid
+	// (unchanged) until proc, the function given the records, returns,
+	// rather than only until the next call to next.
+	stable() bool
 }
 
 // table is an interchange file with its header.
@@ -177,6 +181,9 @@ func (t *tableRecords) next() bool {
 func (t *tableRecords) fields() [][]byte { return t.fs }
 func (t *tableRecords) line() int        { return t.r.Line() }
 func (t *tableRecords) sizeHint() int    { return 0 }
+
+// stable is true: the fields are copies made for each record.
+func (t *tableRecords) stable() bool { return true }
 
 // chunk is a run of complete records of a file.
 type chunk struct {
@@ -542,6 +549,8 @@ type chunkRecords struct {
 	ends    []int
 	hint    int // the lines of the chunk, plus one
 	err     error
+	// inScratch says that the current record's fields are in scratch.
+	inScratch bool
 }
 
 func (c *chunkRecords) reset(data []byte, line int) {
@@ -551,6 +560,10 @@ func (c *chunkRecords) reset(data []byte, line int) {
 func (c *chunkRecords) fields() [][]byte { return c.fs }
 func (c *chunkRecords) line() int        { return c.rec }
 func (c *chunkRecords) sizeHint() int    { return c.hint }
+
+// stable is true unless the record has quoted fields: the others are
+// parts of the chunk, which outlives the call of proc that reads it.
+func (c *chunkRecords) stable() bool { return !c.inScratch }
 
 // specials returns a word whose byte i has its high bit set exactly when
 // byte i of x (little-endian) is a comma, a line feed or a quote.
@@ -567,6 +580,7 @@ func specials(x uint64) uint64 {
 }
 
 func (c *chunkRecords) next() bool {
+	c.inScratch = false
 	data := c.data
 	for c.pos < len(data) && c.err == nil {
 		start := c.pos
@@ -654,6 +668,7 @@ func (c *chunkRecords) nextLine() []byte {
 
 // quoted parses a record that holds quotes, as package tabular does.
 func (c *chunkRecords) quoted() bool {
+	c.inScratch = true
 	c.scratch = c.scratch[:0]
 	c.ends = c.ends[:0]
 	line := c.nextLine()

@@ -21,7 +21,7 @@ var paymentColumns = []string{"txn_id", "date", "amount"}
 // paymentBatch is how many rows a worker checks before it hands them over:
 // it bounds a worker's buffers whatever the size of a chunk, and of the
 // whole file when it is read sequentially.
-const paymentBatch = 8192
+const paymentBatch = 2048
 
 // PaymentSink receives the good rows of payments.csv.
 type PaymentSink interface {
@@ -76,8 +76,10 @@ type payChunk struct {
 
 // payWorker is a worker's reusable buffers for a batch of rows.
 type payWorker struct {
+	// arena holds the fields of quoted records, which the parser keeps
+	// only until its next record; other fields are parts of the chunk,
+	// which lasts until the batch is handed over.
 	arena []byte
-	rows  []payRow
 	pay   []kamp.Payment
 	sides []int32 // of pay: payer and payee entity indexes, two a payment
 	lines []int32 // of pay
@@ -89,17 +91,7 @@ type payWorker struct {
 	add func(ps []kamp.Payment, sides []int32, refused func(i int, err error))
 }
 
-// payRow is a checked row whose fields are copied into payWorker.arena:
-// f[i] is the end of field i there (txn_id, date, payer_id, payer_name,
-// payee_id, payee_name).
-type payRow struct {
-	f        [6]uint32
-	amount   kamp.Amount
-	currency string
-	line     int32
-}
-
-// The fields of payRow.f.
+// The fields of a payment row, in the order of payColumn.
 const (
 	pfTxn = iota
 	pfDate
@@ -109,7 +101,7 @@ const (
 	pfPayeeName
 )
 
-// payColumn are the column names of payRow.f.
+// payColumn are the column names of the fields of a payment row.
 var payColumn = [6]string{"txn_id", "date", "payer_id", "payer_name", "payee_id", "payee_name"}
 
 // ScanPayments reads payments.csv (or .csv.gz, .xlsx) at path and gives
@@ -149,54 +141,51 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 		workers = make([]*payWorker, opt.Workers)
 		resetErr = sink.Reset()
 	}
-	var addConcurrent func(pw *payWorker, probs *problems)
-	// flush looks up the ids of a worker's batch and hands the rows to
-	// the sink.
+	// flush looks up the ids of a worker's batch, keeps the rows whose
+	// ids are entities and that the sink wants, and hands them to the
+	// sink.
 	flush := func(pw *payWorker, probs *problems) {
-		if len(pw.rows) == 0 {
+		if len(pw.pay) == 0 {
 			return
 		}
 		pw.idx = slices.Grow(pw.idx[:0], len(pw.ends))[:len(pw.ends)]
 		ents.ix.findAll(pw.ids, pw.ends, 2, pw.idx)
-		s := unsafe.String(unsafe.SliceData(pw.arena), len(pw.arena))
-		pw.pay, pw.sides, pw.lines = pw.pay[:0], pw.sides[:0], pw.lines[:0]
-		start := uint32(0)
-		for i := range pw.rows {
-			r := &pw.rows[i]
-			var fs [6]string
-			for k, end := range r.f {
-				fs[k] = s[start:end]
-				start = end
-			}
+		pw.sides = pw.sides[:0]
+		kept := 0
+		for i := range pw.pay {
+			p := &pw.pay[i]
+			line := pw.lines[i]
 			ok := true
 			side := [2]int32{-1, -1}
-			for k, col := range [2]int{pfPayerID, pfPayeeID} {
-				if fs[col] == "" {
+			for k, id := range [2]*string{&p.PayerID, &p.PayeeID} {
+				if *id == "" {
 					continue
 				}
 				if side[k] = pw.idx[2*i+k]; side[k] < 0 {
-					refProblem(probs, int(r.line), payColumn[col], []byte(fs[col]))
+					refProblem(probs, int(line), payColumn[pfPayerID+2*k], []byte(*id))
 					ok = false
 					continue
 				}
 				if pw.add == nil {
-					fs[col] = ents.IDs[side[k]]
+					*id = ents.IDs[side[k]]
 				}
 			}
-			if !ok || !sink.Wanted(side[0], side[1], fs[pfDate]) {
+			if !ok || !sink.Wanted(side[0], side[1], p.Date) {
 				continue
 			}
-			pw.pay = append(pw.pay, kamp.Payment{TxnID: fs[pfTxn], Date: fs[pfDate], PayerID: fs[pfPayerID], PayerName: fs[pfPayerName],
-				PayeeID: fs[pfPayeeID], PayeeName: fs[pfPayeeName], Amount: r.amount, Currency: r.currency})
+			pw.pay[kept], pw.lines[kept] = *p, line
 			pw.sides = append(pw.sides, side[0], side[1])
-			pw.lines = append(pw.lines, r.line)
-			if pw.add != nil && len(pw.pay) == concurrentBatch {
-				addConcurrent(pw, probs)
-			}
+			kept++
 		}
+		pw.pay, pw.lines = pw.pay[:kept], pw.lines[:kept]
 		if pw.add != nil {
-			addConcurrent(pw, probs)
-		} else if len(pw.pay) > 0 {
+			for lo := 0; lo < kept; lo += concurrentBatch {
+				hi := min(lo+concurrentBatch, kept)
+				pw.add(pw.pay[lo:hi], pw.sides[2*lo:2*hi], func(i int, err error) {
+					refused(probs, ents, int(pw.lines[lo+i]), &pw.pay[lo+i], err)
+				})
+			}
+		} else if kept > 0 {
 			mu.Lock()
 			for i := range pw.pay {
 				if err := sink.Add(&pw.pay[i], pw.sides[2*i], pw.sides[2*i+1]); err != nil {
@@ -205,23 +194,13 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			}
 			mu.Unlock()
 		}
-		pw.rows, pw.arena = pw.rows[:0], pw.arena[:0]
-		pw.ids, pw.ends = pw.ids[:0], pw.ends[:0]
-	}
-	// addConcurrent hands the payments of pw to a concurrent sink.
-	addConcurrent = func(pw *payWorker, probs *problems) {
-		if len(pw.pay) == 0 {
-			return
-		}
-		pw.add(pw.pay, pw.sides, func(i int, err error) {
-			refused(probs, ents, int(pw.lines[i]), &pw.pay[i], err)
-		})
 		pw.pay, pw.sides, pw.lines = pw.pay[:0], pw.sides[:0], pw.lines[:0]
+		pw.arena, pw.ids, pw.ends = pw.arena[:0], pw.ids[:0], pw.ends[:0]
 	}
 	chunks, err := scan(ctx, t, opt.Workers, reset, func(w int, recs records) payChunk {
 		pw := workers[w]
 		if pw == nil {
-			pw = &payWorker{arena: make([]byte, 0, 128*paymentBatch), rows: make([]payRow, 0, paymentBatch)}
+			pw = &payWorker{pay: make([]kamp.Payment, 0, paymentBatch), lines: make([]int32, 0, paymentBatch)}
 			if cs, ok := sink.(ConcurrentPaymentSink); ok {
 				pw.add = cs.Worker()
 			}
@@ -298,17 +277,26 @@ func scanPayments(ctx context.Context, t *table, ents *Entities, fx *FX, opt Opt
 			if !ok {
 				continue
 			}
-			r := payRow{amount: kamp.Amount(amount), currency: code, line: int32(line)}
+			var ss [6]string
+			stable := recs.stable()
 			for k, v := range fs {
-				pw.arena = append(pw.arena, v...)
-				r.f[k] = uint32(len(pw.arena))
+				if !stable {
+					// The arena may move as it grows: the strings
+					// made before keep the old one.
+					start := len(pw.arena)
+					pw.arena = append(pw.arena, v...)
+					v = pw.arena[start:]
+				}
+				ss[k] = unsafe.String(unsafe.SliceData(v), len(v))
 			}
-			pw.rows = append(pw.rows, r)
+			pw.pay = append(pw.pay, kamp.Payment{TxnID: ss[pfTxn], Date: ss[pfDate], PayerID: ss[pfPayerID], PayerName: ss[pfPayerName],
+				PayeeID: ss[pfPayeeID], PayeeName: ss[pfPayeeName], Amount: kamp.Amount(amount), Currency: code})
+			pw.lines = append(pw.lines, int32(line))
 			pw.ids = append(pw.ids, fs[pfPayerID]...)
 			pw.ends = append(pw.ends, uint32(len(pw.ids)))
 			pw.ids = append(pw.ids, fs[pfPayeeID]...)
 			pw.ends = append(pw.ends, uint32(len(pw.ids)))
-			if len(pw.rows) == paymentBatch || len(pw.arena) > 1<<30 {
+			if len(pw.pay) == paymentBatch || len(pw.arena) > 1<<30 {
 				flush(pw, c.probs)
 			}
 		}

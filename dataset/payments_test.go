@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -382,5 +383,49 @@ func TestScanPaymentsDates(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"T2 2024-02-28", "T3 2024-02-28", "T4 2024-02-28", "T6 2024-02-28", "T9 2024-02-29"}; !slices.Equal(got, want) {
 		t.Errorf("the sink got %q, want %q", got, want)
+	}
+}
+
+// TestScanPaymentsQuotedFields checks the fields of every payment handed
+// over, against those paymentsFile wrote: the quoted ones are parsed into a
+// buffer the next quoted row reuses, the others are parts of the chunk, on
+// both readers (file mapped into memory or read into buffers).
+func TestScanPaymentsQuotedFields(t *testing.T) {
+	const n = 3000
+	csv := paymentsFile(n)
+	defer func(n int) { chunkSize = n }(chunkSize)
+	chunkSize = 40000
+	for _, mapped := range []bool{true, false} {
+		withMapping(mapped, func() {
+			rec := &recorder{}
+			if _, err := scanFolder(t, csv, Options{Workers: 2}, rec); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.got) != n {
+				t.Fatalf("mapped %v: %d payments, want %d", mapped, len(rec.got), n)
+			}
+			for _, p := range rec.got {
+				i, err := strconv.Atoi(p.TxnID[1:])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want kamp.Payment
+				switch i % 4 {
+				case 0:
+					want = kamp.Payment{Date: fmt.Sprintf("2024-02-%02d", 1+i%28), PayerID: "A", PayeeID: "B"}
+				case 1:
+					want = kamp.Payment{Date: fmt.Sprintf("2024-03-%02d", 1+i%28), PayerName: fmt.Sprintf("Name, %d", i%7), PayeeID: "A"}
+				case 2:
+					want = kamp.Payment{Date: "2024-04-01", PayerID: "B", PayeeName: fmt.Sprintf("line\nbreak %d", i%5)}
+				default:
+					want = kamp.Payment{Date: "2024-05-01", PayerID: "C", PayeeID: "A"}
+				}
+				got := p
+				got.TxnID, got.Amount, got.Currency = "", 0, ""
+				if got != want {
+					t.Fatalf("mapped %v: payment %s is %+v, want %+v", mapped, p.TxnID, got, want)
+				}
+			}
+		})
 	}
 }
