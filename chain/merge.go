@@ -194,7 +194,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 						out.edges = append(out.edges, e)
 					}
 					if !clients[i] {
-						out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, u: int32(run.key >> 33), n: run.n, sum: run.sum})
+						out.pes = append(out.pes, prospectEdge{rank: run.rank, known: e.Known, dir: e.Direction, cp: e.Counterparty, u: int32(run.key >> 33), n: run.n, sum: run.sum})
 					}
 				}
 			}
@@ -225,7 +225,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			}
 		}
 	})
-	pf := newProspectFolder(rk.n)
+	pf := newProspectFolder(rk.n, unitID)
 	inorder.Run(workers, nb, 2*workers+2, newWorker, func(b int) {
 		out := &outs[b]
 		if err == nil {
@@ -294,13 +294,13 @@ type edgeRun struct {
 
 // prospectEdge is the share of a prospect in one edge.
 type prospectEdge struct {
-	rank     uint32 // the counterparty's rank, 0 <= rank < nCP
-	known    bool
-	dir      Direction
-	cp, unit string
-	u        int32 // the unit's number, or -1 when only unit tells it
-	n        int64
-	sum      u128
+	rank  uint32 // the counterparty's rank, 0 <= rank < nCP
+	known bool
+	dir   Direction
+	cp    string
+	u     int32 // the unit's number: the edges come in its order
+	n     int64
+	sum   u128
 }
 
 // prospectFolder folds the edges of non-client counterparties, in the order
@@ -316,17 +316,31 @@ type prospectFolder struct {
 	// touched sums what readAhead reads, to keep the reads; its value
 	// means nothing.
 	touched int64
-	// units is the block the first unit of each new prospect is taken
-	// from: most prospects are linked to one unit, and so need no
-	// allocation of their own.
-	units []string
+	// unitIDs are the ids of the units by number.
+	unitIDs []string
+	// links are the (prospect, unit) pairs, in the order of the edges and
+	// so of the units, in blocks of linkBlock; units counts them by
+	// prospect. The prospects' lists of units are made from them at the
+	// end, each in one piece: growing millions of lists as the edges come
+	// copied them again and again.
+	links [][]unitLink
+	units []int32
 }
 
-// prospectBlock is the number of prospects in a block of a prospectFolder.
-const prospectBlock = 4096
+// unitLink links prospect pi to unit u.
+type unitLink struct{ pi, u int32 }
 
-func newProspectFolder(nCP int) *prospectFolder {
-	return &prospectFolder{of: hugepage.Make[int32](nCP)}
+// prospectBlock is the number of prospects in a block of a prospectFolder,
+// and linkBlock the number of links in a block.
+const (
+	prospectBlock = 4096
+	linkBlock     = 1 << 16
+)
+
+// newProspectFolder returns a folder for nCP counterparties, the units
+// having the ids unitIDs.
+func newProspectFolder(nCP int, unitIDs []string) *prospectFolder {
+	return &prospectFolder{of: hugepage.Make[int32](nCP), unitIDs: unitIDs}
 }
 
 // at returns prospect pi.
@@ -360,13 +374,8 @@ func (f *prospectFolder) add(pe *prospectEdge) bool {
 		if pi%prospectBlock == 0 {
 			f.blocks = append(f.blocks, make([]Prospect, prospectBlock))
 		}
-		if len(f.units) == cap(f.units) {
-			f.units = make([]string, 0, 4096)
-		}
-		f.units = append(f.units, pe.unit)
-		n := len(f.units)
-		// Capped at its length: a second unit moves the list out.
-		*f.at(pi) = Prospect{Counterparty: pe.cp, Known: pe.known, Units: f.units[n-1 : n : n], lastUnit: pe.u}
+		f.units = append(f.units, 0)
+		*f.at(pi) = Prospect{Counterparty: pe.cp, Known: pe.known, lastUnit: -1}
 	}
 	p := f.at(pi)
 	var ok bool
@@ -376,15 +385,41 @@ func (f *prospectFolder) add(pe *prospectEdge) bool {
 	p.Payments += pe.n
 	p.Direction |= pe.dir
 	// Edges come in unit order, so a unit seen before is the last one.
-	if pe.u >= 0 && p.lastUnit != pe.u || pe.u < 0 && p.Units[len(p.Units)-1] != pe.unit {
-		p.Units = append(p.Units, pe.unit)
+	if p.lastUnit != pe.u {
 		p.lastUnit = pe.u
+		f.units[pi]++
+		if len(f.links) == 0 || len(f.links[len(f.links)-1]) == linkBlock {
+			f.links = append(f.links, make([]unitLink, 0, linkBlock))
+		}
+		last := &f.links[len(f.links)-1]
+		*last = append(*last, unitLink{pi, pe.u})
 	}
 	return true
 }
 
-// rank sets res.Prospects to the prospects, rounded and ranked.
+// rank makes the prospects' lists of units and sets res.Prospects to the
+// prospects, rounded and ranked.
 func (f *prospectFolder) rank(res *Result) error {
+	// Every list is a part of one array, placed by a running sum of the
+	// counts; the counts then serve as the lists' fill.
+	total := int32(0)
+	for pi, n := range f.units {
+		f.units[pi] = total
+		total += n
+	}
+	all := make([]string, total)
+	for _, block := range f.links {
+		for _, l := range block {
+			all[f.units[l.pi]] = f.unitIDs[l.u]
+			f.units[l.pi]++
+		}
+	}
+	f.links = nil
+	start := int32(0)
+	for pi, end := range f.units {
+		f.at(int32(pi)).Units = all[start:end:end]
+		start = end
+	}
 	return rankProspectsOf(res, int(f.n), func(i int) *Prospect { return f.at(int32(i)) })
 }
 

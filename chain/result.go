@@ -53,7 +53,7 @@ type Prospect struct {
 	Direction Direction
 
 	sum      u128  // the exact amount, in 1e-14 units
-	lastUnit int32 // the number of the last of Units while they are folded, or -1
+	lastUnit int32 // the number of the last unit folded, or -1
 }
 
 // AmbiguousName is a match key that payments used and that two or more
@@ -208,13 +208,24 @@ func (a *Accumulator) ambiguousName(key string, sides int64) AmbiguousName {
 // prospects and ranks them. pid[i] identifies the counterparty of edge i
 // (0 <= pid[i] < nCP), or is -1 for a client.
 func buildProspects(res *Result, pid []int32, nCP int) error {
-	f := newProspectFolder(nCP)
+	// The edges come by unit: number the units as they come.
+	var units []string
 	for i := range res.Edges {
+		if u := res.Edges[i].Unit; len(units) == 0 || units[len(units)-1] != u {
+			units = append(units, u)
+		}
+	}
+	f := newProspectFolder(nCP, units)
+	u := -1
+	for i := range res.Edges {
+		e := &res.Edges[i]
+		if u < 0 || units[u] != e.Unit {
+			u++
+		}
 		if pid[i] < 0 {
 			continue
 		}
-		e := &res.Edges[i]
-		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, unit: e.Unit, u: -1, n: e.Payments, sum: e.sum}
+		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, u: int32(u), n: e.Payments, sum: e.sum}
 		if !f.add(&pe) {
 			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", e.Counterparty)
 		}
