@@ -197,38 +197,54 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 		st.period = m.Latest()
 	}
 	n := ents.Len()
-	unitOf := hugepage.Make[int32](n) // by group root: its unit, or -1
-	for i := range unitOf {
-		unitOf[i] = -1
-	}
-	// entUnit is the unit of every client, -1 for other entities: a
-	// metrics row then reads one random place, not three in a row.
-	entUnit := hugepage.Make[int32](n)
-	var ids []string
-	var members []int32
+	// unitOf counts the clients of the group of every root, then holds
+	// the root's unit, or -1.
+	unitOf := hugepage.Make[int32](n)
 	const ahead = 256
 	for lo := 0; lo < n; lo += ahead {
 		hi := min(lo+ahead, n)
-		// The roots' units first, in a loop whose cache misses overlap.
+		// The roots' counts first, in a loop whose cache misses overlap.
 		var touch int32
 		for i := lo; i < hi; i++ {
 			touch += unitOf[root[i]]
 		}
 		st.touched += int(touch)
 		for i := lo; i < hi; i++ {
-			if !ents.Client[i] {
-				entUnit[i] = -1
-				continue
+			if ents.Client[i] {
+				unitOf[root[i]]++
 			}
-			r := root[i]
-			if unitOf[r] < 0 {
-				unitOf[r] = int32(len(ids))
-				ids = append(ids, ents.IDs[r])
-				st.unitRoot = append(st.unitRoot, r)
-				members = append(members, 0)
+		}
+	}
+	// The units are numbered in the order of their roots: when the
+	// entities come in id order, as files often do, so do the units, and
+	// the aggregator need not sort them.
+	var ids []string
+	var members []int32
+	for r, clients := range unitOf {
+		if clients == 0 {
+			unitOf[r] = -1
+			continue
+		}
+		unitOf[r] = int32(len(ids))
+		ids = append(ids, ents.IDs[r])
+		st.unitRoot = append(st.unitRoot, int32(r))
+		members = append(members, clients)
+	}
+	// entUnit is the unit of every client, -1 for other entities: a
+	// metrics row then reads one random place, not three in a row.
+	entUnit := hugepage.Make[int32](n)
+	for lo := 0; lo < n; lo += ahead {
+		hi := min(lo+ahead, n)
+		var touch int32
+		for i := lo; i < hi; i++ {
+			touch += unitOf[root[i]]
+		}
+		st.touched += int(touch)
+		for i := lo; i < hi; i++ {
+			entUnit[i] = -1
+			if ents.Client[i] {
+				entUnit[i] = unitOf[root[i]]
 			}
-			members[unitOf[r]]++
-			entUnit[i] = unitOf[r]
 		}
 	}
 	agg, err := screen.NewAggregator(ids, members, m.Indicators)
