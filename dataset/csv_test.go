@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kampbank/kamp/tabular"
 )
@@ -265,4 +267,49 @@ func TestMappedFileCutShort(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the file changed while it was read") {
 		t.Fatalf("got %v, want the error of a file that changed", err)
 	}
+}
+
+// utf8Cases are texts for validUTF8, long enough for the vector path: good
+// ones (ASCII, Chinese, four-byte runes) and bad bytes at every place.
+var utf8Cases = []string{
+	"",
+	"txn_id,date,payer_id,payer_name,payee_id,payee_name,amount,currency\n",
+	"T0000000001,2025-11-01,,石家庄市苒磊医疗器械有限公司,E0157903,,22941.05,CNY\n",
+	strings.Repeat("中国工商银行股份有限公司,", 9) + "😀𝄞\n",
+	strings.Repeat("a", 31) + "\xe4\xb8",                                  // cut short at the end
+	strings.Repeat("有限公司", 10) + "\xed\xa0\x80",                           // a surrogate
+	strings.Repeat("b", 40) + "\xc0\xaf" + strings.Repeat("c", 40),        // overlong
+	strings.Repeat("d", 33) + "\xf4\x90\x80\x80" + strings.Repeat("e", 9), // beyond U+10FFFF
+	strings.Repeat("公司", 20) + "\xff",
+	"\x80" + strings.Repeat("f", 64),
+}
+
+// TestValidUTF8 checks validUTF8 against utf8.Valid on utf8Cases and on
+// every one-byte change of a long line of Chinese names.
+func TestValidUTF8(t *testing.T) {
+	for _, c := range utf8Cases {
+		if got, want := validUTF8([]byte(c)), utf8.Valid([]byte(c)); got != want {
+			t.Errorf("validUTF8(%q) = %v, utf8.Valid says %v", c, got, want)
+		}
+	}
+	line := []byte(utf8Cases[2] + utf8Cases[3])
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range line {
+		b := slices.Clone(line)
+		b[i] = byte(r.IntN(256))
+		if got, want := validUTF8(b), utf8.Valid(b); got != want {
+			t.Fatalf("validUTF8(%q) = %v, utf8.Valid says %v", b, got, want)
+		}
+	}
+}
+
+func FuzzValidUTF8(f *testing.F) {
+	for _, c := range utf8Cases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validUTF8(b), utf8.Valid(b); got != want {
+			t.Fatalf("validUTF8(%q) = %v, utf8.Valid says %v", b, got, want)
+		}
+	})
 }
