@@ -201,20 +201,27 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 	// the root's unit, or -1.
 	unitOf := hugepage.Make[int32](n)
 	const ahead = 256
-	for lo := 0; lo < n; lo += ahead {
-		hi := min(lo+ahead, n)
-		// The roots' counts first, in a loop whose cache misses overlap.
-		var touch int32
-		for i := lo; i < hi; i++ {
-			touch += unitOf[root[i]]
+	// eachRoot calls f for the entities lo..hi-1, ahead at a time, after
+	// reading their roots' entries of unitOf in a loop whose cache misses
+	// overlap.
+	eachRoot := func(f func(lo, hi int)) {
+		for lo := 0; lo < n; lo += ahead {
+			hi := min(lo+ahead, n)
+			var touch int32
+			for i := lo; i < hi; i++ {
+				touch += unitOf[root[i]]
+			}
+			st.touched += int(touch)
+			f(lo, hi)
 		}
-		st.touched += int(touch)
+	}
+	eachRoot(func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if ents.Client[i] {
 				unitOf[root[i]]++
 			}
 		}
-	}
+	})
 	// The units are numbered in the order of their roots: when the
 	// entities come in id order, as files often do, so do the units, and
 	// the aggregator need not sort them.
@@ -233,20 +240,14 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 	// entUnit is the unit of every client, -1 for other entities: a
 	// metrics row then reads one random place, not three in a row.
 	entUnit := hugepage.Make[int32](n)
-	for lo := 0; lo < n; lo += ahead {
-		hi := min(lo+ahead, n)
-		var touch int32
-		for i := lo; i < hi; i++ {
-			touch += unitOf[root[i]]
-		}
-		st.touched += int(touch)
+	eachRoot(func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			entUnit[i] = -1
 			if ents.Client[i] {
 				entUnit[i] = unitOf[root[i]]
 			}
 		}
-	}
+	})
 	agg, err := screen.NewAggregator(ids, members, m.Indicators)
 	if err != nil {
 		return nil, err
