@@ -3,6 +3,7 @@ package chain
 import (
 	"slices"
 	"strings"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/kampbank/kamp"
@@ -459,6 +460,29 @@ func TestAppendAmount(t *testing.T) {
 	for _, v := range vals {
 		if got := string(appendAmount([]byte("x"), v)); got != "x"+v.String() {
 			t.Errorf("appendAmount(%d) = %q, want %q", int64(v), got[1:], v.String())
+		}
+	}
+}
+
+// TestDateMemo checks dateMemo against appendDate on every day of seven
+// years, in random order and twice over, so that slots are shared and
+// reused.
+func TestDateMemo(t *testing.T) {
+	var days []int32
+	for y := int32(2020); y <= 2026; y++ {
+		for m := int32(1); m <= 12; m++ {
+			for d := int32(1); d <= daysIn(y, m); d++ {
+				days = append(days, y*10000+m*100+d)
+			}
+		}
+	}
+	days = append(days, days...)
+	r := rand.New(rand.NewPCG(7, 8))
+	r.Shuffle(len(days), func(i, j int) { days[i], days[j] = days[j], days[i] })
+	var m dateMemo
+	for _, d := range days {
+		if got, want := string(m.appendDate([]byte("x"), d)), string(appendDate([]byte("x"), d)); got != want {
+			t.Fatalf("dateMemo.appendDate(%d) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -292,6 +292,25 @@ func formatDate(d int32) string {
 	return string(appendDate(make([]byte, 0, 10), d))
 }
 
+// dateMemo appends dates as appendDate does, keeping the text of the
+// dates it formatted: a bank's payments span few distinct days, and an
+// edge has two dates. Its zero value is ready; an entry is never a date
+// of day 0.
+type dateMemo struct {
+	day  [1024]int32
+	text [1024][10]byte
+}
+
+// appendDate appends yyyymmdd as YYYY-MM-DD.
+func (m *dateMemo) appendDate(b []byte, d int32) []byte {
+	i := uint32(d) * 0x9e3779b1 >> 22
+	if m.day[i] != d || d == 0 {
+		m.day[i] = d
+		appendDate(m.text[i][:0], d)
+	}
+	return append(b, m.text[i][:]...)
+}
+
 // appendDate appends yyyymmdd as YYYY-MM-DD.
 func appendDate(b []byte, d int32) []byte {
 	y, m, dd := d/10000, d/100%100, d%100

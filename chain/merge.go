@@ -77,6 +77,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 		var cps []string
 		var clients, plain []bool
 		dates := map[int32]string{}
+		memo := new(dateMemo)
 		date := func(d int32) string {
 			s, ok := dates[d]
 			if !ok {
@@ -185,9 +186,9 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 					if edges != nil {
 						out.rows = append(out.rows, unitField[run.key>>33]...)
 						out.rows = appendEdgeAfterUnit(out.rows, &e, plain[i])
-						out.rows = appendDate(out.rows, run.first)
+						out.rows = memo.appendDate(out.rows, run.first)
 						out.rows = append(out.rows, ',')
-						out.rows = appendDate(out.rows, run.last)
+						out.rows = memo.appendDate(out.rows, run.last)
 						out.rows = append(out.rows, '\n')
 					} else {
 						e.First, e.Last = date(run.first), date(run.last)
