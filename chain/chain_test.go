@@ -1,9 +1,9 @@
 package chain
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/kampbank/kamp"
