@@ -464,7 +464,7 @@ func TestAppendAmount(t *testing.T) {
 	}
 }
 
-// TestDateMemo checks dateMemo against appendDate on every day of seven
+// TestDateMemo checks dateMemo against formatDate on every day of seven
 // years, in random order and twice over, so that slots are shared and
 // reused.
 func TestDateMemo(t *testing.T) {
@@ -481,7 +481,10 @@ func TestDateMemo(t *testing.T) {
 	r.Shuffle(len(days), func(i, j int) { days[i], days[j] = days[j], days[i] })
 	var m dateMemo
 	for _, d := range days {
-		if got, want := string(m.appendDate([]byte("x"), d)), string(appendDate([]byte("x"), d)); got != want {
+		if got, want := m.format(d), formatDate(d); got != want {
+			t.Fatalf("dateMemo.format(%d) = %q, want %q", d, got, want)
+		}
+		if got, want := string(m.appendDate([]byte("x"), d)), "x"+formatDate(d); got != want {
 			t.Fatalf("dateMemo.appendDate(%d) = %q, want %q", d, got, want)
 		}
 	}

@@ -292,24 +292,34 @@ func formatDate(d int32) string {
 	return string(appendDate(make([]byte, 0, 10), d))
 }
 
-// dateMemo appends dates as appendDate does, keeping the text of the
-// dates it formatted: a bank's payments span few distinct days, and an
-// edge has two dates. Its zero value is ready; an entry is never a date
-// of day 0.
+// dateMemo formats dates as appendDate and formatDate do, keeping the
+// text of the dates it formatted: a bank's payments span few distinct
+// days, and an edge has two dates. Its zero value is ready; an entry is
+// never a date of day 0.
 type dateMemo struct {
 	day  [1024]int32
-	text [1024][10]byte
+	text [1024][10]byte // appended as a fixed array, faster than a string
+	str  [1024]string
 }
 
-// appendDate appends yyyymmdd as YYYY-MM-DD.
-func (m *dateMemo) appendDate(b []byte, d int32) []byte {
+// slot returns the entry of d, formatting d when it is not there.
+func (m *dateMemo) slot(d int32) uint32 {
 	i := uint32(d) * 0x9e3779b1 >> 22
 	if m.day[i] != d || d == 0 {
 		m.day[i] = d
 		appendDate(m.text[i][:0], d)
+		m.str[i] = string(m.text[i][:])
 	}
-	return append(b, m.text[i][:]...)
+	return i
 }
+
+// appendDate appends yyyymmdd as YYYY-MM-DD.
+func (m *dateMemo) appendDate(b []byte, d int32) []byte {
+	return append(b, m.text[m.slot(d)][:]...)
+}
+
+// format returns yyyymmdd as YYYY-MM-DD.
+func (m *dateMemo) format(d int32) string { return m.str[m.slot(d)] }
 
 // appendDate appends yyyymmdd as YYYY-MM-DD.
 func appendDate(b []byte, d int32) []byte {

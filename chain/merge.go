@@ -76,16 +76,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 		var runs []edgeRun
 		var cps []string
 		var clients, plain []bool
-		dates := map[int32]string{}
-		memo := new(dateMemo)
-		date := func(d int32) string {
-			s, ok := dates[d]
-			if !ok {
-				s = formatDate(d)
-				dates[d] = s
-			}
-			return s
-		}
+		dates := new(dateMemo)
 		return func(b int) {
 			var out output
 			select {
@@ -186,12 +177,12 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 					if edges != nil {
 						out.rows = append(out.rows, unitField[run.key>>33]...)
 						out.rows = appendEdgeAfterUnit(out.rows, &e, plain[i])
-						out.rows = memo.appendDate(out.rows, run.first)
+						out.rows = dates.appendDate(out.rows, run.first)
 						out.rows = append(out.rows, ',')
-						out.rows = memo.appendDate(out.rows, run.last)
+						out.rows = dates.appendDate(out.rows, run.last)
 						out.rows = append(out.rows, '\n')
 					} else {
-						e.First, e.Last = date(run.first), date(run.last)
+						e.First, e.Last = dates.format(run.first), dates.format(run.last)
 						out.edges = append(out.edges, e)
 					}
 					if !clients[i] {
