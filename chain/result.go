@@ -208,24 +208,17 @@ func (a *Accumulator) ambiguousName(key string, sides int64) AmbiguousName {
 // prospects and ranks them. pid[i] identifies the counterparty of edge i
 // (0 <= pid[i] < nCP), or is -1 for a client.
 func buildProspects(res *Result, pid []int32, nCP int) error {
-	// The edges come by unit: number the units as they come.
-	var units []string
+	f := newProspectFolder(nCP, nil)
 	for i := range res.Edges {
-		if u := res.Edges[i].Unit; len(units) == 0 || units[len(units)-1] != u {
-			units = append(units, u)
-		}
-	}
-	f := newProspectFolder(nCP, units)
-	u := -1
-	for i := range res.Edges {
+		// The edges come by unit: number the units as they come.
 		e := &res.Edges[i]
-		if u < 0 || units[u] != e.Unit {
-			u++
+		if n := len(f.unitIDs); n == 0 || f.unitIDs[n-1] != e.Unit {
+			f.unitIDs = append(f.unitIDs, e.Unit)
 		}
 		if pid[i] < 0 {
 			continue
 		}
-		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, u: int32(u), n: e.Payments, sum: e.sum}
+		pe := prospectEdge{rank: uint32(pid[i]), known: e.Known, dir: e.Direction, cp: e.Counterparty, u: int32(len(f.unitIDs) - 1), n: e.Payments, sum: e.sum}
 		if !f.add(&pe) {
 			return kamp.Errorf(kamp.EINVALID, "chain: the amount of prospect %q exceeds the amount range", e.Counterparty)
 		}
