@@ -390,17 +390,26 @@ func sliceChunks(ctx context.Context, data []byte, chunks chan<- chunk) error {
 				break
 			}
 		}
-		c := chunk{seq: seq, data: data[pos : pos+cut], line: line}
-		c.lines = bytes.Count(c.data, []byte{'\n'})
-		line += c.lines
-		pos += cut
-		select {
-		case chunks <- c:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := sendChunk(ctx, chunks, chunk{seq: seq, data: data[pos : pos+cut]}, &line); err != nil {
+			return err
 		}
+		pos += cut
 	}
 	return nil
+}
+
+// sendChunk sends c, which starts at *line, on chunks, with its count of
+// lines, and moves *line past them.
+func sendChunk(ctx context.Context, chunks chan<- chunk, c chunk, line *int) error {
+	c.line = *line
+	c.lines = bytes.Count(c.data, []byte{'\n'})
+	*line += c.lines
+	select {
+	case chunks <- c:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // skipHeader returns the offset in data, the first bytes of a file, just
@@ -493,13 +502,8 @@ func readChunks(ctx context.Context, src io.Reader, chunks chan<- chunk, free ch
 			next = getBuf(len(data) - cut)
 			n = copy(next, data[cut:])
 		}
-		c := chunk{seq: seq, buf: cur, data: data[start:cut], line: line}
-		c.lines = bytes.Count(c.data, []byte{'\n'})
-		line += c.lines
-		select {
-		case chunks <- c:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := sendChunk(ctx, chunks, chunk{seq: seq, buf: cur, data: data[start:cut]}, &line); err != nil {
+			return err
 		}
 		seq++
 		if eof {
