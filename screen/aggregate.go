@@ -230,6 +230,27 @@ func (a *Aggregator) AddIndexed(unit, cur int32, indicator int, v kamp.Amount) {
 	a.addAt(a.slot(unit, cur)*a.k+indicator, int64(v))
 }
 
+// AddValues is AddIndexed for a row of values, finding the row's slot once:
+// it adds vals[j] to indicator j of unit in currency cur where given[j] is
+// set. Both slices hold one entry per indicator, in the order given to
+// NewAggregator. A row of no given values adds nothing, not even its
+// currency. It panics on a slice of the wrong length or an index out of
+// range.
+func (a *Aggregator) AddValues(unit, cur int32, vals []kamp.Amount, given []bool) {
+	if len(vals) != a.k || len(given) != a.k {
+		panic(fmt.Sprintf("screen: %d values and %d given flags for %d indicators", len(vals), len(given), a.k))
+	}
+	base := -1 // a row of no values makes no slot
+	for j, v := range vals {
+		if given[j] {
+			if base < 0 {
+				base = a.slot(unit, cur) * a.k
+			}
+			a.addAt(base+j, int64(v))
+		}
+	}
+}
+
 // addAt adds v exactly to sums[i], counting wrap-arounds of the int64.
 func (a *Aggregator) addAt(i int, v int64) {
 	s := a.sums[i]

@@ -274,6 +274,67 @@ func TestAddMetric(t *testing.T) {
 	wantCode(t, b.AddMetric(0, m), kamp.EINVALID, "deposits_avg, green_loans")
 }
 
+// TestAddValues checks that AddValues adds what AddIndexed adds value by
+// value, and that a row of no given values adds nothing, not even its
+// currency, which has no rate here.
+func TestAddValues(t *testing.T) {
+	ind := []string{"revenue", "deposits_avg", "fee_income"}
+	byRow, err := NewAggregator([]string{"A", "B"}, []int32{1, 2}, ind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byValue, err := NewAggregator([]string{"A", "B"}, []int32{1, 2}, ind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []struct {
+		unit  int32
+		cur   string
+		vals  []kamp.Amount
+		given []bool
+	}{
+		{0, "CNY", []kamp.Amount{10, 20, 30}, []bool{true, true, true}},
+		{0, "USD", []kamp.Amount{1, 99, 3}, []bool{true, false, true}},
+		{1, "CNY", []kamp.Amount{-5, 7, 0}, []bool{true, true, false}},
+		{0, "CNY", []kamp.Amount{math.MaxInt64, 0, 0}, []bool{true, false, false}},
+		{1, "XXX", []kamp.Amount{4, 5, 6}, []bool{false, false, false}},
+		{1, "USD", []kamp.Amount{2, 2, 2}, []bool{false, true, false}},
+	}
+	for _, r := range rows {
+		byRow.AddValues(r.unit, byRow.CurrencyIndex(r.cur), r.vals, r.given)
+		for j, v := range r.vals {
+			if r.given[j] {
+				byValue.AddIndexed(r.unit, byValue.CurrencyIndex(r.cur), j, v)
+			}
+		}
+	}
+	rates := Rates{"USD": rate(t, "7")}
+	got, err := byRow.Totals(rates)
+	if err != nil {
+		t.Fatalf("Totals after AddValues: %v", err)
+	}
+	want, err := byValue.Totals(rates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u := range int32(2) {
+		for k := range ind {
+			if g, w := got.Total(u, k).String(), want.Total(u, k).String(); g != w {
+				t.Errorf("unit %d %s = %s, want %s", u, ind[k], g, w)
+			}
+		}
+	}
+	if g := got.Total(0, 0).String(); g != "922337203685477.5824" {
+		t.Errorf("unit A revenue = %s, want 922337203685477.5824", g)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("AddValues with two values for three indicators did not panic")
+		}
+	}()
+	byRow.AddValues(0, 0, []kamp.Amount{1, 2}, []bool{true, true})
+}
+
 func TestAggregatorErrors(t *testing.T) {
 	tests := []struct {
 		name       string

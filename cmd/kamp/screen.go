@@ -215,9 +215,13 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 			f(lo, hi)
 		}
 	}
+	nUnits := 0
 	eachRoot(func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if ents.Client[i] {
+				if unitOf[root[i]] == 0 {
+					nUnits++
+				}
 				unitOf[root[i]]++
 			}
 		}
@@ -225,8 +229,9 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 	// The units are numbered in the order of their roots: when the
 	// entities come in id order, as files often do, so do the units, and
 	// the aggregator need not sort them.
-	var ids []string
-	var members []int32
+	ids := make([]string, 0, nUnits)
+	members := make([]int32, 0, nUnits)
+	st.unitRoot = make([]int32, 0, nUnits)
 	for r, clients := range unitOf {
 		if clients == 0 {
 			unitOf[r] = -1
@@ -284,13 +289,7 @@ func screenTiers(ents *dataset.Entities, root []int32, m *dataset.Metrics, fx *d
 					continue
 				}
 				st.used++
-				ci := cur[m.Currency[r]]
-				vals, given := m.Values[r*k:(r+1)*k], m.Given[r*k:(r+1)*k]
-				for j, v := range vals {
-					if given[j] {
-						agg.AddIndexed(u, ci, j, v)
-					}
-				}
+				agg.AddValues(u, cur[m.Currency[r]], m.Values[r*k:(r+1)*k], m.Given[r*k:(r+1)*k])
 			}
 		}
 	}
