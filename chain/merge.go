@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/hugepage"
 	"github.com/kampbank/kamp/inorder"
+	"github.com/kampbank/kamp/prefetch"
 )
 
 // shardResult is Result for an accumulator whose payments came through its
@@ -56,12 +58,8 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 		rows  []byte
 		edges []Edge
 		n     int // edges
-		// touched sums the first bytes of the counterparty strings, read
-		// ahead of their rows: it keeps the reads; its value means
-		// nothing.
-		touched byte
-		pes     []prospectEdge
-		err     error
+		pes   []prospectEdge
+		err   error
 	}
 	nb := a.nBuckets
 	outs := make([]output, nb)
@@ -76,6 +74,7 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 		var runs []edgeRun
 		var cps []string
 		var clients, plain []bool
+		var addrs []uintptr
 		dates := new(dateMemo)
 		return func(b int) {
 			var out output
@@ -140,21 +139,39 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 			cps = slices.Grow(cps[:0], len(runs))[:len(runs)]
 			clients = slices.Grow(clients[:0], len(runs))[:len(runs)]
 			plain = slices.Grow(plain[:0], len(runs))[:len(runs)]
-			// A block at a time, so that what is read ahead is still in
-			// the cache when it is written: a bucket of a large bank has
-			// tens of thousands of edges.
-			for lo := 0; lo < len(runs) && out.err == nil; lo += cpBlock {
-				hi := min(lo+cpBlock, len(runs))
-				for i := lo; i < hi; i++ {
+			// A block at a time, in three stages, so that the
+			// counterparties' strings and flags, read at random, come
+			// while other blocks are written: the strings' headers and
+			// flags of block k+2 are asked for, then block k+1's are read
+			// and its strings' bytes asked for, then block k is written.
+			ask := func(lo int) {
+				addrs = addrs[:0]
+				for i := lo; i < min(lo+cpBlock, len(runs)); i++ {
+					addrs = a.appendCPAddrs(addrs, rk, int32(uint32(runs[i].key)))
+				}
+				prefetch.Addrs(addrs)
+			}
+			read := func(lo int) {
+				addrs = addrs[:0]
+				for i := lo; i < min(lo+cpBlock, len(runs)); i++ {
 					cp := int32(uint32(runs[i].key))
 					cps[i] = a.sharedCPString(cp)
 					clients[i] = cp >= 0 && a.isClient[cp]
 					plain[i] = a.plain(rk, cp)
+					addrs = append(addrs, uintptr(unsafe.Pointer(unsafe.StringData(cps[i]))))
 				}
-				for _, c := range cps[lo:hi] {
-					if len(c) > 0 {
-						out.touched += c[0]
-					}
+				prefetch.Addrs(addrs)
+			}
+			ask(0)
+			ask(cpBlock)
+			read(0)
+			for lo := 0; lo < len(runs) && out.err == nil; lo += cpBlock {
+				hi := min(lo+cpBlock, len(runs))
+				if lo+2*cpBlock < len(runs) {
+					ask(lo + 2*cpBlock)
+				}
+				if hi < len(runs) {
+					read(hi)
 				}
 				for i := lo; i < hi; i++ {
 					run := &runs[i]
@@ -270,10 +287,11 @@ func (a *Accumulator) shardResult(shards []*Shard, edges io.Writer) (*Result, in
 	return res, nEdges, nil
 }
 
-// cpBlock is how many edges the result looks up ahead of writing them:
+// cpBlock is the number of edges of a block whose counterparties the
+// result asks for ahead of writing them, and folds into prospects at once:
 // enough for their cache misses to overlap, few enough that what they
-// read stays in the cache until it is used.
-const cpBlock = 512
+// read stays in the cache until it is used. A variable for the tests.
+var cpBlock = 128
 
 // edgeRun is an edge summed from a run of records, before it is written.
 type edgeRun struct {
@@ -504,6 +522,18 @@ func (a *Accumulator) plain(rk *ranks, cp int32) bool {
 	}
 	k := -1 - cp
 	return !rk.quote[k&(nameStripes-1)][k>>stripeBits]
+}
+
+// appendCPAddrs appends to addrs, for prefetch, the addresses of what the
+// result reads at random for counterparty cp: its string's header and, for
+// an entity, its client flag, for a name whether it needs quotes.
+func (a *Accumulator) appendCPAddrs(addrs []uintptr, rk *ranks, cp int32) []uintptr {
+	if cp >= 0 {
+		return append(addrs, uintptr(unsafe.Pointer(&a.ids[cp])), uintptr(unsafe.Pointer(&a.isClient[cp])))
+	}
+	k := -1 - cp
+	si, j := k&(nameStripes-1), k>>stripeBits
+	return append(addrs, uintptr(unsafe.Pointer(&a.shared.stripes[si].keys[j])), uintptr(unsafe.Pointer(&rk.quote[si][j])))
 }
 
 // rank returns the rank of counterparty cp.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kampbank/kamp"
 	"github.com/kampbank/kamp/names"
+	"github.com/kampbank/kamp/prefetch"
 )
 
 // Shards take payments on parallel goroutines. A Shard resolves and checks
@@ -110,12 +111,8 @@ type Shard struct {
 	// yet).
 	lastDate [10]byte
 	lastDay  int32
-	// For AddBatch: the match keys computed ahead, their places, and the
-	// sum of what it reads ahead (to keep the reads; its value means
-	// nothing).
-	keys    []byte
-	pre     []preKey
-	touched uint64
+	// For AddBatch: the batch of payments it works on.
+	batch batchAhead
 	// For compact: its buffers, and how many times it ran.
 	scratch, tmp []keyedRecord
 	compactions  int
@@ -164,94 +161,165 @@ func (s *Shard) AddResolved(p kamp.Payment, payer, payee int32) error {
 
 // AddBatch is AddResolved for many payments: ps[i], whose sides are
 // sides[2*i] and sides[2*i+1]. It calls refused(i, err) for each payment
-// it refuses, and takes the others. It looks a few dozen payments ahead,
-// in tight loops: it reads the groups of their entities and computes the
-// match keys of their names and reads the slots of the index where they
-// are, so that the cache misses of many payments overlap, which on a large
-// bank saves much more than it costs.
+// it refuses, in order, and takes the others.
+//
+// On a large bank the tables it reads (the entities' groups, the name
+// index, the table of unmatched names) are far larger than the cache, and
+// a name side needs up to three reads, each waiting for the one before. So
+// it takes the payments a few dozen at a time, in stages, each asking for
+// the addresses the next stage reads (package prefetch): the waits of the
+// payments of a batch then overlap each other, and the making of the match
+// keys.
 func (s *Shard) AddBatch(ps []kamp.Payment, sides []int32, refused func(i int, err error)) {
 	const ahead = 64
-	a := s.a
-	n := int32(len(a.group))
-	x := a.index
+	t := s.tables()
+	b := &s.batch
 	for start := 0; start < len(ps); start += ahead {
-		end := min(start+ahead, len(ps))
-		var touch uint64
-		// Tight loops, each of independent loads, so that the misses
-		// overlap: the entities' groups, then (once the keys are made)
-		// the slots of the names' keys, then the entries of the slots.
-		for _, e := range sides[2*start : 2*end] {
-			if e >= 0 && e < n {
-				touch += uint64(a.group[e])
-			}
+		s.keysAhead(b, t, ps, sides, start, min(start+ahead, len(ps)))
+		s.entriesAhead(b, t)
+		s.addAhead(b, t, ps, sides, refused)
+	}
+}
+
+// batchAhead is a batch of payments ps[start:end] in AddBatch: the match
+// keys of its name sides (pre, two a payment, in keys), and the addresses
+// it asks for.
+type batchAhead struct {
+	start, end int
+	keys       []byte
+	pre        []preKey
+	addrs      []uintptr
+}
+
+// tableAddrs are the addresses of the tables AddBatch asks for ahead.
+type tableAddrs struct {
+	group, slots, data uintptr
+}
+
+// tables returns the addresses of the accumulator's tables.
+func (s *Shard) tables() tableAddrs {
+	var t tableAddrs
+	if g := s.a.group; len(g) > 0 {
+		t.group = uintptr(unsafe.Pointer(&g[0]))
+	}
+	if x := s.a.index; len(x.slots) > 0 {
+		t.slots = uintptr(unsafe.Pointer(&x.slots[0]))
+		t.data = uintptr(unsafe.Pointer(unsafe.SliceData(x.data)))
+	}
+	return t
+}
+
+// keysAhead is AddBatch's first stage, for ps[start:end]: it asks for the
+// groups of the entities, makes the match keys of the name sides, and
+// asks for their slots in the name index and, at once, in the table of
+// unmatched names, where most names of a bank's payments end up.
+func (s *Shard) keysAhead(b *batchAhead, t tableAddrs, ps []kamp.Payment, sides []int32, start, end int) {
+	a, x := s.a, s.a.index
+	n := int32(len(a.group))
+	b.start, b.end = start, end
+	addrs := b.addrs[:0]
+	for _, e := range sides[2*start : 2*end] {
+		if e >= 0 && e < n {
+			addrs = append(addrs, t.group+4*uintptr(e))
 		}
-		s.keys = s.keys[:0]
-		s.pre = slices.Grow(s.pre[:0], 2*(end-start))[:2*(end-start)]
-		for i := start; i < end; i++ {
-			p := &ps[i]
-			j := 2 * (i - start)
-			s.setPreKey(&s.pre[j], sides[2*i], p.PayerID, p.PayerName)
-			s.setPreKey(&s.pre[j+1], sides[2*i+1], p.PayeeID, p.PayeeName)
-		}
-		for i := range s.pre {
-			if pk := &s.pre[i]; pk.set {
-				touch += x.slots[pk.h&x.mask]
-			}
-		}
-		for i := range s.pre {
-			if pk := &s.pre[i]; pk.set {
-				if sl := x.slots[pk.h&x.mask]; sl != 0 {
-					touch += uint64(x.data[sl&(1<<40-1)-1])
-				}
-			}
-		}
-		// The names looked up, and the groups of the entities they
-		// match; then what the unmatched ones read of the table of
-		// unmatched names.
-		for i := range s.pre {
-			if pk := &s.pre[i]; pk.set {
-				pk.e, pk.m = x.lookup(s.keys[pk.start:pk.end], pk.h)
-				if pk.m == names.Unique && pk.e < n {
-					touch += uint64(a.group[pk.e])
-				}
-			}
-		}
-		for i := range s.pre {
-			if pk := &s.pre[i]; pk.set && pk.m != names.Unique {
-				touch += a.shared.touch(pk.h)
-			}
-		}
-		s.touched += touch
-		for i := start; i < end; i++ {
-			payer, payee := sides[2*i], sides[2*i+1]
-			err := a.checkIndexes(&ps[i], payer, payee, false)
-			if err == nil {
-				err = s.add(&ps[i], payer, payee, s.pre[2*(i-start):2*(i-start)+2])
-			}
-			if err != nil {
-				refused(i, err)
+	}
+	prefetch.Addrs(addrs)
+	b.keys = b.keys[:0]
+	b.pre = slices.Grow(b.pre[:0], 2*(end-start))[:2*(end-start)]
+	for i := start; i < end; i++ {
+		p := &ps[i]
+		j := 2 * (i - start)
+		b.setPreKey(&b.pre[j], sides[2*i], p.PayerID, p.PayerName)
+		b.setPreKey(&b.pre[j+1], sides[2*i+1], p.PayeeID, p.PayeeName)
+	}
+	addrs = addrs[:0]
+	for i := range b.pre {
+		if pk := &b.pre[i]; pk.set {
+			pk.key = b.keys[pk.start:pk.end]
+			addrs = append(addrs, t.slots+8*uintptr(pk.h&x.mask))
+			if p := a.shared.slotAddr(pk.h); p != 0 {
+				addrs = append(addrs, p)
 			}
 		}
 	}
+	prefetch.Addrs(addrs)
+	b.addrs = addrs
 }
+
+// entriesAhead is AddBatch's second stage: it reads the slots of the
+// batch's keys and asks for the entries they point to, in both tables.
+func (s *Shard) entriesAhead(b *batchAhead, t tableAddrs) {
+	a, x := s.a, s.a.index
+	addrs := b.addrs[:0]
+	for i := range b.pre {
+		if pk := &b.pre[i]; pk.set {
+			if sl := x.slots[pk.h&x.mask]; sl != 0 {
+				p := t.data + uintptr(sl&(1<<40-1)-1)
+				addrs = append(addrs, p, p+entrySpan)
+			}
+			if p := a.shared.entryAddr(pk.h); p != 0 {
+				addrs = append(addrs, p, p+entrySpan)
+			}
+		}
+	}
+	prefetch.Addrs(addrs)
+	b.addrs = addrs
+}
+
+// addAhead is AddBatch's last stage: it looks the batch's keys up in the
+// name index, asks for the groups of the entities they match, and adds
+// the payments.
+func (s *Shard) addAhead(b *batchAhead, t tableAddrs, ps []kamp.Payment, sides []int32, refused func(i int, err error)) {
+	a, x := s.a, s.a.index
+	n := int32(len(a.group))
+	addrs := b.addrs[:0]
+	for i := range b.pre {
+		if pk := &b.pre[i]; pk.set {
+			pk.e, pk.m = x.lookup(pk.key, pk.h)
+			if pk.m == names.Unique && pk.e < n {
+				addrs = append(addrs, t.group+4*uintptr(pk.e))
+			}
+		}
+	}
+	prefetch.Addrs(addrs)
+	b.addrs = addrs
+	for i := b.start; i < b.end; i++ {
+		payer, payee := sides[2*i], sides[2*i+1]
+		err := a.checkIndexes(&ps[i], payer, payee, false)
+		if err == nil {
+			j := 2 * (i - b.start)
+			err = s.add(&ps[i], payer, payee, b.pre[j:j+2])
+		}
+		if err != nil {
+			refused(i, err)
+		}
+	}
+}
+
+// entrySpan is where AddBatch asks for the second cache line of an entry
+// of the name index or of the table of unmatched names, from its start: a
+// company's key, with what precedes it, is often 40 to 60 bytes.
+const entrySpan = 48
 
 // setPreKey sets *pk to the match key of a payment's side when it has a
 // name and neither an entity index nor an id, and clears it otherwise.
-func (s *Shard) setPreKey(pk *preKey, idx int32, id, name string) {
+func (b *batchAhead) setPreKey(pk *preKey, idx int32, id, name string) {
 	*pk = preKey{}
 	if idx < 0 && id == "" && name != "" {
-		pk.set, pk.start = true, int32(len(s.keys))
-		s.keys = names.AppendMatchKey(s.keys, name)
-		pk.end = int32(len(s.keys))
-		pk.h = hashKey(s.keys[pk.start:pk.end])
+		pk.set, pk.start = true, int32(len(b.keys))
+		b.keys = names.AppendMatchKey(b.keys, name)
+		pk.end = int32(len(b.keys))
+		pk.h = hashKey(b.keys[pk.start:pk.end])
 	}
 }
 
-// preKey is the match key of a name side computed ahead by AddBatch:
-// Shard.keys[start:end], of hash h, and what the name index found for it.
+// preKey is the match key of a name side computed ahead by AddBatch: key,
+// at keys[start:end] of its batch, of hash h, and what the name index
+// found for it.
 type preKey struct {
 	set        bool
 	start, end int32
+	key        []byte
 	h          uint64
 	e          int32
 	m          names.Match
@@ -468,7 +536,7 @@ func (s *Shard) side(txn, role string, idx int32, id, name string, pre *preKey) 
 	var e int32
 	var m names.Match
 	if pre != nil && pre.set {
-		key, h, e, m = s.keys[pre.start:pre.end], pre.h, pre.e, pre.m
+		key, h, e, m = pre.key, pre.h, pre.e, pre.m
 	} else {
 		s.buf = names.AppendMatchKey(s.buf[:0], name)
 		key, h = s.buf, hashKey(s.buf)
@@ -635,10 +703,23 @@ func (st *nameStripe) find(key []byte, tag uint64) (int32, bool) {
 	}
 }
 
-// touch reads what a lookup of a key whose hashKey is h reads first, its
-// first slot and, when the slot's tag is the key's, the entry; it returns
-// a value that means nothing, for the caller to keep the reads.
-func (t *nameTable) touch(h uint64) uint64 {
+// slotAddr returns the address of the first slot a lookup of a key whose
+// hashKey is h reads, or 0 while the table has no slots. entryAddr returns
+// the address of the entry that slot points to when its tag is the key's,
+// else 0. They are for prefetch, which never reads them: taken without the
+// lock, they may be stale by the time the lookup runs.
+func (t *nameTable) slotAddr(h uint64) uintptr {
+	st, _, tag := t.stripe(h)
+	p := st.slots.Load()
+	if p == nil {
+		return 0
+	}
+	slots := *p
+	return uintptr(unsafe.Pointer(&slots[tag&uint64(len(slots)-1)]))
+}
+
+// entryAddr: see slotAddr.
+func (t *nameTable) entryAddr(h uint64) uintptr {
 	st, _, tag := t.stripe(h)
 	p := st.slots.Load()
 	if p == nil {
@@ -647,9 +728,9 @@ func (t *nameTable) touch(h uint64) uint64 {
 	slots := *p
 	sl := atomic.LoadUint64(&slots[tag&uint64(len(slots)-1)])
 	if sl == 0 || sl>>32 != tag {
-		return sl
+		return 0
 	}
-	return uint64(st.entry(uint32(sl))[4])
+	return uintptr(unsafe.Pointer(&st.entry(uint32(sl))[0]))
 }
 
 // entry returns the chunk bytes from the entry of reference ref on.

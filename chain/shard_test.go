@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/kampbank/kamp"
 )
@@ -172,9 +174,16 @@ func TestShardsMatchAdd(t *testing.T) {
 				// The caller's index of the names is used as is.
 				in.NameIndex = IndexNames(in.Names)
 			}
+			block := cpBlock
+			if k == 5 {
+				// Blocks of a few edges: every bucket's edges go
+				// through the result's stages in many blocks.
+				cpBlock = 3
+			}
 			got, a := runShards(t, in, w.payments, k, seed, int(seed+uint64(k))%4)
 			sameResult(t, what, got, want)
 			sameWritten(t, what, a, want)
+			cpBlock = block
 		}
 		// WriteResult without shards.
 		a, err := New(w.in)
@@ -525,6 +534,46 @@ func TestShardCompactOverflow(t *testing.T) {
 	}
 }
 
+// TestNameTableAddrs checks the addresses AddBatch asks for: none before
+// the table has slots or when the first slot is another key's, and else
+// the slot of the key and the start of its entry, whose bytes are the
+// key's name and key.
+func TestNameTableAddrs(t *testing.T) {
+	var nt nameTable
+	h := hashKey([]byte("甲公司"))
+	if nt.slotAddr(h) != 0 || nt.entryAddr(h) != 0 {
+		t.Fatal("addresses in an empty table")
+	}
+	name, ok := nt.intern([]byte("甲公司"), h, false)
+	if !ok {
+		t.Fatal("intern failed")
+	}
+	st, _, tag := nt.stripe(h)
+	slots := *st.slots.Load()
+	slot := &slots[tag&uint64(len(slots)-1)]
+	if got := nt.slotAddr(h); got != uintptr(unsafe.Pointer(slot)) {
+		t.Errorf("slotAddr = %#x, want the key's slot %p", got, slot)
+	}
+	entry := st.entry(uint32(*slot))
+	if got := nt.entryAddr(h); got != uintptr(unsafe.Pointer(&entry[0])) {
+		t.Errorf("entryAddr = %#x, want the key's entry %p", got, &entry[0])
+	}
+	if j := int32(binary.LittleEndian.Uint32(entry)); j<<stripeBits|int32(h&(nameStripes-1)) != name {
+		t.Errorf("the entry holds name %d, want %d", j, name)
+	}
+	if n := binary.LittleEndian.Uint32(entry[4:]); string(entry[8:8+n]) != "甲公司" {
+		t.Errorf("the entry holds key %q", entry[8:8+n])
+	}
+	// Another tag for the same slot: no entry.
+	other := h ^ 1<<63
+	if nt.slotAddr(other) == 0 {
+		t.Error("no slot address for a key of the same stripe")
+	}
+	if got := nt.entryAddr(other); got != 0 {
+		t.Errorf("entryAddr of a key not in the table = %#x, want 0", got)
+	}
+}
+
 // TestNameTable interns keys from several goroutines at once, some with
 // hashes that collide in everything (the same h for different keys), and
 // checks that a key always gets one name, that distinct keys get distinct
@@ -548,7 +597,8 @@ func TestNameTable(t *testing.T) {
 				}
 				// What AddBatch reads ahead, without the lock, while
 				// the others add keys.
-				nt.touch(h)
+				nt.slotAddr(h)
+				nt.entryAddr(h)
 				name, ok := nt.intern([]byte(k), h, false)
 				if !ok {
 					t.Error("intern failed")
