@@ -703,30 +703,36 @@ func (st *nameStripe) find(key []byte, tag uint64) (int32, bool) {
 	}
 }
 
+// firstSlot returns the stripe of a key whose hashKey is h, the first
+// slot a lookup of it reads (nil while the stripe has no slots), and the
+// key's tag.
+func (t *nameTable) firstSlot(h uint64) (*nameStripe, *uint64, uint64) {
+	st, _, tag := t.stripe(h)
+	p := st.slots.Load()
+	if p == nil {
+		return st, nil, tag
+	}
+	slots := *p
+	return st, &slots[tag&uint64(len(slots)-1)], tag
+}
+
 // slotAddr returns the address of the first slot a lookup of a key whose
 // hashKey is h reads, or 0 while the table has no slots. entryAddr returns
 // the address of the entry that slot points to when its tag is the key's,
 // else 0. They are for prefetch, which never reads them: taken without the
 // lock, they may be stale by the time the lookup runs.
 func (t *nameTable) slotAddr(h uint64) uintptr {
-	st, _, tag := t.stripe(h)
-	p := st.slots.Load()
-	if p == nil {
-		return 0
-	}
-	slots := *p
-	return uintptr(unsafe.Pointer(&slots[tag&uint64(len(slots)-1)]))
+	_, slot, _ := t.firstSlot(h)
+	return uintptr(unsafe.Pointer(slot))
 }
 
 // entryAddr: see slotAddr.
 func (t *nameTable) entryAddr(h uint64) uintptr {
-	st, _, tag := t.stripe(h)
-	p := st.slots.Load()
-	if p == nil {
+	st, slot, tag := t.firstSlot(h)
+	if slot == nil {
 		return 0
 	}
-	slots := *p
-	sl := atomic.LoadUint64(&slots[tag&uint64(len(slots)-1)])
+	sl := atomic.LoadUint64(slot)
 	if sl == 0 || sl>>32 != tag {
 		return 0
 	}
