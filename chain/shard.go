@@ -232,6 +232,7 @@ func (s *Shard) keysAhead(b *batchAhead, t tableAddrs, ps []kamp.Payment, sides 
 		b.setPreKey(&b.pre[j], sides[2*i], p.PayerID, p.PayerName)
 		b.setPreKey(&b.pre[j+1], sides[2*i+1], p.PayeeID, p.PayeeName)
 	}
+	// The keys are sliced only now that keys no longer grows.
 	addrs = addrs[:0]
 	for i := range b.pre {
 		if pk := &b.pre[i]; pk.set {
